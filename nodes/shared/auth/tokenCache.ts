@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+
+import { requestToken } from './grants';
+import type { AccessToken, PostFn, TokenGrant } from './types';
+
+/*
+ * Why this cache exists — read before changing it.
+ *
+ * Alation invalidates the previous access token of an OAuth client (and of a refresh token) every
+ * time a new one is minted. A "harmless" extra token request is therefore never harmless: it breaks
+ * every request still in flight with the old token — another item of the same execution, another
+ * workflow, the HTTP Request node using the same credential. So, process-wide:
+ *
+ *   - a token is reused until `expiresAt − skew`, never re-fetched just because a new execution began;
+ *   - at most one token request per key is in flight: N concurrent callers share it;
+ *   - after a 401, the token is dropped only if it is still the cached one. A late 401 for a token
+ *     that was already replaced must not throw away the newer token (that would mint again and
+ *     invalidate the token the other callers just received);
+ *   - the token stored in the n8n credential seeds the cache when it is still valid, so a process
+ *     restart does not mint (and so does not invalidate the token other n8n workers hold).
+ */
+
+/** Skew before expiry: 10 % of the lifetime, at least 5 s, at most 5 min. */
+const SKEW_SHARE = 0.1;
+const MIN_SKEW_MS = 5_000;
+const MAX_SKEW_MS = 5 * 60_000;
+/** A stored token whose lifetime we cannot know must have at least this long left to be reused. */
+const SEED_MARGIN_MS = 30_000;
+/** Bounds on process-wide state: one entry per credential identity, a short memory of refused tokens. */
+const MAX_ENTRIES = 1_000;
+const MAX_REFUSED = 256;
+
+export function skewMs(token: AccessToken): number {
+	const lifetime = Math.max(0, token.expiresAt - token.obtainedAt);
+	const skew = Math.min(MAX_SKEW_MS, Math.max(MIN_SKEW_MS, lifetime * SKEW_SHARE));
+	// A token shorter-lived than 2 × 5 s would be stale on arrival and every call would mint (and
+	// invalidate the previous token): never let the skew eat more than half of the lifetime.
+	return Math.min(skew, lifetime / 2);
+}
+
+export interface StoredToken {
+	accessToken?: unknown;
+	expiresAt?: unknown;
+}
+
+export interface GetTokenOptions {
+	/** Mint a new token even if a valid one is cached. A fetch already in flight is joined instead. */
+	forceNew?: boolean;
+	/** The token the n8n credential holds, reused when the cache has nothing valid. */
+	seed?: StoredToken;
+}
+
+export interface TokenCacheStats {
+	/** Token requests sent (successful or not). */
+	fetches: number;
+	/** Callers served from the cache or from a shared in-flight request. */
+	reused: number;
+	/** 401s reported through `tokenRefused`. */
+	refusals: number;
+}
+
+export class TokenCache {
+	private readonly tokens = new Map<string, AccessToken>();
+	private readonly inFlight = new Map<string, Promise<AccessToken>>();
+	private readonly refused = new Set<string>();
+	readonly stats: TokenCacheStats = { fetches: 0, reused: 0, refusals: 0 };
+
+	constructor(private readonly now: () => number = Date.now) {}
+
+	static keyOf(grant: TokenGrant): string {
+		const secretHash = createHash('sha256').update(grant.secrets.join('\u0000')).digest('hex').slice(0, 32);
+		return `${grant.tokenUrl}|${grant.principal}|${secretHash}`;
+	}
+
+	/** A valid token for the grant: cached, seeded from the credential, shared in flight, or fetched once. */
+	async getToken(grant: TokenGrant, post: PostFn, options: GetTokenOptions = {}): Promise<AccessToken> {
+		const key = TokenCache.keyOf(grant);
+		const pending = this.inFlight.get(key);
+		if (pending) {
+			this.stats.reused++;
+			return await pending;
+		}
+		if (!options.forceNew) {
+			const cached = this.tokens.get(key);
+			if (cached && this.isFresh(cached)) {
+				this.stats.reused++;
+				return cached;
+			}
+			const seeded = this.fromSeed(options.seed);
+			if (seeded) {
+				this.store(key, seeded);
+				this.stats.reused++;
+				return seeded;
+			}
+		}
+		return await this.fetch(key, grant, post);
+	}
+
+	/**
+	 * The server refused `refusedToken` (401). Drop it only if it is still the cached token: if it was
+	 * already replaced, the replacement stays. Either way the next `getToken` yields a different token.
+	 */
+	tokenRefused(grant: TokenGrant, refusedToken: string | undefined): void {
+		if (typeof refusedToken !== 'string' || refusedToken === '') return;
+		this.stats.refusals++;
+		this.rememberRefused(refusedToken);
+		const key = TokenCache.keyOf(grant);
+		if (this.tokens.get(key)?.value === refusedToken) this.tokens.delete(key);
+	}
+
+	/** The cached token if it is still fresh; never fetches. */
+	peek(grant: TokenGrant): AccessToken | undefined {
+		const cached = this.tokens.get(TokenCache.keyOf(grant));
+		return cached && this.isFresh(cached) ? cached : undefined;
+	}
+
+	isFresh(token: AccessToken): boolean {
+		return this.now() < token.expiresAt - skewMs(token);
+	}
+
+	/** For tests and benchmarks: forget every token. */
+	clear(): void {
+		this.tokens.clear();
+		this.inFlight.clear();
+		this.refused.clear();
+		this.stats.fetches = 0;
+		this.stats.reused = 0;
+		this.stats.refusals = 0;
+	}
+
+	private fromSeed(seed: StoredToken | undefined): AccessToken | undefined {
+		if (!seed) return undefined;
+		const { accessToken, expiresAt } = seed;
+		const expiry = typeof expiresAt === 'string' && expiresAt.trim() !== '' ? Number(expiresAt) : expiresAt;
+		if (typeof accessToken !== 'string' || accessToken === '' || typeof expiry !== 'number' || !Number.isFinite(expiry)) {
+			return undefined;
+		}
+		if (this.refused.has(fingerprint(accessToken))) return undefined;
+		const now = this.now();
+		if (expiry - SEED_MARGIN_MS <= now) return undefined;
+		// Its real lifetime is unknown: count it from now, so the skew is taken from what is left.
+		return { value: accessToken, expiresAt: expiry, obtainedAt: now };
+	}
+
+	private async fetch(key: string, grant: TokenGrant, post: PostFn): Promise<AccessToken> {
+		this.stats.fetches++;
+		const request = requestToken(grant, post, this.now).then(
+			(token) => {
+				this.store(key, token);
+				return token;
+			},
+		);
+		this.inFlight.set(key, request);
+		try {
+			return await request;
+		} finally {
+			this.inFlight.delete(key);
+		}
+	}
+
+	private store(key: string, token: AccessToken): void {
+		this.tokens.delete(key);
+		this.tokens.set(key, token);
+		if (this.tokens.size > MAX_ENTRIES) {
+			const oldest = this.tokens.keys().next().value;
+			if (oldest !== undefined) this.tokens.delete(oldest);
+		}
+	}
+
+	private rememberRefused(token: string): void {
+		this.refused.add(fingerprint(token));
+		if (this.refused.size > MAX_REFUSED) {
+			const oldest = this.refused.values().next().value;
+			if (oldest !== undefined) this.refused.delete(oldest);
+		}
+	}
+}
+
+function fingerprint(token: string): string {
+	return createHash('sha256').update(token).digest('hex');
+}
+
+/** The one cache of this process, shared by both credentials and every node. */
+export const tokenCache = new TokenCache();
+
+/**
+ * Runs `call` with a valid token; if the server answers 401, reports the token as refused, gets a
+ * new one (or the one another caller already got) and runs `call` exactly once more.
+ */
+export async function withTokenRetry<T>(input: {
+	cache?: TokenCache;
+	grant: TokenGrant;
+	post: PostFn;
+	seed?: StoredToken;
+	call: (token: AccessToken) => Promise<T>;
+	isUnauthorized: (result: T) => boolean;
+	/** Releases a refused result (e.g. drains its body) before the retry. */
+	discard?: (result: T) => Promise<void>;
+}): Promise<T> {
+	const cache = input.cache ?? tokenCache;
+	const token = await cache.getToken(input.grant, input.post, { seed: input.seed });
+	const first = await input.call(token);
+	if (!input.isUnauthorized(first)) return first;
+	await input.discard?.(first);
+	cache.tokenRefused(input.grant, token.value);
+	const fresh = await cache.getToken(input.grant, input.post);
+	return await input.call(fresh);
+}

@@ -1,0 +1,181 @@
+import { TokenRequestError } from './errors';
+import type { AccessToken, TokenGrant, TokenHttpResponse } from './types';
+
+/** When the server says nothing about lifetime, assume one hour (the common OAuth default). */
+export const DEFAULT_LIFETIME_MS = 60 * 60 * 1000;
+
+const MAX_SNIPPET = 200;
+
+/**
+ * Turns a token endpoint's response into an AccessToken, or throws a TokenRequestError that says
+ * what went wrong in words a user can act on.
+ *
+ * Lifetime, in order of trust: `expires_in` (seconds) → the JWT's own `exp` → Alation's absolute
+ * `token_expires_at` → one hour.
+ */
+export function parseTokenResponse(grant: TokenGrant, response: TokenHttpResponse, now: number): AccessToken {
+	const { status } = response;
+	const body = readBody(response);
+
+	if (status < 200 || status >= 300) {
+		const serverMessage = serverErrorText(body.json) ?? snippet(body.text);
+		throw new TokenRequestError({
+			failure: 'rejected',
+			status,
+			serverMessage,
+			tokenUrl: grant.tokenUrl,
+			message: `${grant.label}: the token endpoint answered ${status}${serverMessage ? ` (${serverMessage})` : ''}`,
+			hint: status === 400 || status === 401 || status === 403 ? grant.rejectedHint : statusHint(status),
+		});
+	}
+
+	if (body.looksLikeHtml) {
+		throw invalid(
+			grant,
+			status,
+			'the token endpoint returned an HTML page instead of a token',
+			'This is usually a proxy or single-sign-on login page, or a base URL that points at the wrong server. Open the base URL in a browser and check that it is the instance itself.',
+		);
+	}
+	const json = body.json;
+	if (json === undefined || json === null || typeof json !== 'object' || Array.isArray(json)) {
+		throw invalid(
+			grant,
+			status,
+			`the token endpoint did not return a JSON object${body.text ? ` (got: ${snippet(body.text)})` : ''}`,
+			'Check that the base URL points at the instance itself and not at a proxy.',
+		);
+	}
+	const data = json as Record<string, unknown>;
+	if (typeof data.status === 'string' && data.status.toLowerCase() === 'failed') {
+		const detail = serverErrorText(data);
+		throw new TokenRequestError({
+			failure: 'rejected',
+			status,
+			serverMessage: detail,
+			tokenUrl: grant.tokenUrl,
+			message: `${grant.label}: the server reported a failure${detail ? ` (${detail})` : ''}`,
+			hint: grant.rejectedHint,
+		});
+	}
+	const value = data[grant.tokenField];
+	if (typeof value !== 'string' || value.trim() === '') {
+		throw invalid(
+			grant,
+			status,
+			`the response has no "${grant.tokenField}"`,
+			'The server answered without a token. Check that the base URL is the instance itself and that the credential type matches how the token was created.',
+		);
+	}
+	return { value, obtainedAt: now, expiresAt: now + lifetimeMs(data, value, now) };
+}
+
+function lifetimeMs(data: Record<string, unknown>, token: string, now: number): number {
+	const expiresIn = Number(data.expires_in);
+	if (data.expires_in !== undefined && data.expires_in !== null && Number.isFinite(expiresIn) && expiresIn > 0) {
+		return expiresIn * 1000;
+	}
+	const exp = jwtExpiry(token);
+	if (exp !== undefined && exp > now) return exp - now;
+	if (typeof data.token_expires_at === 'string') {
+		const at = Date.parse(data.token_expires_at);
+		if (Number.isFinite(at) && at > now) return at - now;
+	}
+	return DEFAULT_LIFETIME_MS;
+}
+
+/** The `exp` claim of a JWT, in epoch ms; undefined for anything that is not a JWT. */
+export function jwtExpiry(token: string): number | undefined {
+	const parts = token.split('.');
+	if (parts.length !== 3) return undefined;
+	try {
+		const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown };
+		return typeof payload.exp === 'number' && Number.isFinite(payload.exp) ? payload.exp * 1000 : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+interface ReadBody {
+	text: string;
+	json: unknown;
+	looksLikeHtml: boolean;
+}
+
+function readBody(response: TokenHttpResponse): ReadBody {
+	const contentType = (response.contentType ?? '').toLowerCase();
+	if (typeof response.body === 'string' || Buffer.isBuffer(response.body)) {
+		const text = response.body.toString();
+		const trimmed = text.trimStart();
+		const looksLikeHtml = contentType.includes('text/html') || /^<(!doctype|html|head|body)/i.test(trimmed);
+		let json: unknown;
+		if (!looksLikeHtml && trimmed !== '') {
+			try {
+				json = JSON.parse(trimmed);
+			} catch {
+				json = undefined;
+			}
+		}
+		return { text, json, looksLikeHtml };
+	}
+	// The transport already parsed JSON (n8n's helper does, depending on the response's content type).
+	let text = '';
+	try {
+		text = JSON.stringify(response.body) ?? '';
+	} catch {
+		text = '';
+	}
+	return { text, json: response.body, looksLikeHtml: false };
+}
+
+/** The server's own words: OAuth `error`/`error_description`, DRF/FastAPI `detail`, or `message`. */
+export function serverErrorText(json: unknown): string | undefined {
+	if (json === null || typeof json !== 'object') return undefined;
+	const data = json as Record<string, unknown>;
+	const parts: string[] = [];
+	if (typeof data.error === 'string') parts.push(data.error);
+	if (typeof data.error_description === 'string') parts.push(data.error_description);
+	if (parts.length === 0) {
+		const detail = data.detail ?? data.message ?? data.details;
+		if (typeof detail === 'string') parts.push(detail);
+		else if (Array.isArray(detail)) parts.push(describeValidationErrors(detail));
+	}
+	const text = parts.filter((p) => p.trim() !== '').join(': ');
+	return text === '' ? undefined : snippet(text);
+}
+
+/** FastAPI-style `[{loc: ['body','message'], msg: 'Field required'}]` → `body.message: Field required`. */
+function describeValidationErrors(items: unknown[]): string {
+	return items
+		.slice(0, 5)
+		.map((item) => {
+			if (item === null || typeof item !== 'object') return String(item);
+			const { loc, msg } = item as { loc?: unknown; msg?: unknown };
+			const where = Array.isArray(loc) ? loc.join('.') : '';
+			return `${where}${where ? ': ' : ''}${typeof msg === 'string' ? msg : JSON.stringify(item)}`;
+		})
+		.join('; ');
+}
+
+function snippet(text: string): string | undefined {
+	const oneLine = text.replace(/\s+/g, ' ').trim();
+	if (oneLine === '') return undefined;
+	return oneLine.length > MAX_SNIPPET ? `${oneLine.slice(0, MAX_SNIPPET)}…` : oneLine;
+}
+
+function statusHint(status: number): string {
+	if (status === 404) return 'Check the base URL: the token endpoint was not found there.';
+	if (status === 429) return 'The server is rate limiting token requests. Wait a moment and try again.';
+	if (status >= 500) return 'The server had a problem. Try again later; if it persists, contact your administrator.';
+	return 'Check the credential settings.';
+}
+
+function invalid(grant: TokenGrant, status: number, what: string, hint: string): TokenRequestError {
+	return new TokenRequestError({
+		failure: 'invalidResponse',
+		status,
+		tokenUrl: grant.tokenUrl,
+		message: `${grant.label}: ${what}`,
+		hint,
+	});
+}

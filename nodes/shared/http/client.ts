@@ -1,0 +1,183 @@
+import { request } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+
+import type { PostFn } from '../auth/types';
+import { getDispatcher } from './dispatcher';
+import { HttpStatusError, stripQuery } from './errors';
+import { USER_AGENT } from './userAgent';
+
+/**
+ * The package's one HTTP client (undici). Every request of every node goes through `send`, so
+ * timeouts, proxy, TLS, cancellation, redirects and the User-Agent are decided here once.
+ */
+
+/** Default wait for response headers and for each gap between body chunks on plain JSON calls. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 60_000;
+export const DEFAULT_BODY_TIMEOUT_MS = 60_000;
+/** Bodies we buffer (JSON answers, error pages) are capped: a misbehaving server cannot fill memory. */
+export const MAX_BUFFERED_BODY_BYTES = 1024 * 1024;
+const MAX_REDIRECTS = 3;
+
+export type HttpMethod = 'GET' | 'POST';
+
+export interface SendOptions {
+	method: HttpMethod;
+	url: string;
+	headers?: Record<string, string>;
+	body?: string;
+	allowUnauthorizedCerts?: boolean;
+	/** The execution's cancel signal (and any deadline): aborts connect, headers and body reads. */
+	signal?: AbortSignal;
+	headersTimeoutMs?: number;
+	/** Longest silence between two body chunks; 0 disables. For streams this is the idle timeout. */
+	bodyTimeoutMs?: number;
+}
+
+export interface HttpResponse {
+	status: number;
+	headers: IncomingHttpHeaders;
+	body: Dispatcher.ResponseData['body'];
+	/** The URL that answered (after same-origin redirects). */
+	url: string;
+}
+
+/** Raised instead of following a redirect to another host: our auth header must not go there. */
+export class RedirectRefusedError extends Error {
+	constructor(
+		readonly status: number,
+		readonly from: string,
+		readonly to: string,
+	) {
+		super(
+			`${stripQuery(from)} answered ${status} and redirects to another host (${safeOrigin(to)}). Requests carrying your token are not sent to another host: if that is your instance, use ${safeOrigin(to)} as the base URL.`,
+		);
+		this.name = 'RedirectRefusedError';
+	}
+}
+
+function safeOrigin(url: string): string {
+	try {
+		return new URL(url).origin;
+	} catch {
+		return 'an invalid address';
+	}
+}
+
+/**
+ * Sends one request. Follows up to 3 redirects on the same origin — for POST only 307/308, which
+ * keep method and body (Alation's AI endpoints redirect to add or drop a trailing slash).
+ * The caller owns the returned body: read it, or `discard` it.
+ */
+export async function send(options: SendOptions): Promise<HttpResponse> {
+	let url = options.url;
+	for (let hop = 0; ; hop++) {
+		const response = await request(url, {
+			method: options.method,
+			headers: { 'user-agent': USER_AGENT, ...options.headers },
+			body: options.body,
+			dispatcher: getDispatcher(options.allowUnauthorizedCerts === true),
+			signal: options.signal,
+			headersTimeout: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+			bodyTimeout: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+		});
+		const location = header(response.headers, 'location');
+		if (!isFollowableRedirect(options.method, response.statusCode) || location === undefined || hop >= MAX_REDIRECTS) {
+			return { status: response.statusCode, headers: response.headers, body: response.body, url };
+		}
+		await discard(response.body);
+		const next = new URL(location, url).toString();
+		if (new URL(next).origin !== new URL(url).origin) throw new RedirectRefusedError(response.statusCode, url, next);
+		url = next;
+	}
+}
+
+function isFollowableRedirect(method: HttpMethod, status: number): boolean {
+	if (status === 307 || status === 308) return true;
+	return method === 'GET' && (status === 301 || status === 302 || status === 303);
+}
+
+export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+	const value = headers[name.toLowerCase()];
+	return Array.isArray(value) ? value[0] : value;
+}
+
+/** Reads a body as UTF-8 text, at most `maxBytes`; the rest is dropped and the socket released. */
+export async function readText(body: HttpResponse['body'], maxBytes = MAX_BUFFERED_BODY_BYTES): Promise<string> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of body) {
+		const buffer = chunk as Buffer;
+		const room = maxBytes - size;
+		chunks.push(room < buffer.length ? buffer.subarray(0, room) : buffer);
+		size += Math.min(room, buffer.length);
+		if (size >= maxBytes) {
+			body.destroy();
+			break;
+		}
+	}
+	return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Releases a body we do not need, so the connection goes back to the pool (or is closed). */
+export async function discard(body: HttpResponse['body']): Promise<void> {
+	try {
+		await body.dump({ limit: 64 * 1024 });
+	} catch {
+		body.destroy();
+	}
+}
+
+export interface JsonResponse {
+	status: number;
+	headers: IncomingHttpHeaders;
+	text: string;
+	json: unknown;
+}
+
+/**
+ * A JSON call: non-2xx becomes an HttpStatusError carrying the server's message.
+ * `sender` lets an authorized sender (token header, 401 retry) carry it; by default plain `send`.
+ */
+export async function requestJson(
+	options: SendOptions,
+	sender: (options: SendOptions) => Promise<HttpResponse> = send,
+): Promise<JsonResponse> {
+	const response = await sender({ ...options, headers: { accept: 'application/json', ...options.headers } });
+	const text = await readText(response.body);
+	if (response.status < 200 || response.status >= 300) {
+		throw new HttpStatusError({
+			status: response.status,
+			method: options.method,
+			url: response.url,
+			bodyText: text,
+			retryAfter: response.headers['retry-after'],
+		});
+	}
+	let json: unknown;
+	try {
+		json = text.trim() === '' ? undefined : JSON.parse(text);
+	} catch {
+		json = undefined;
+	}
+	return { status: response.status, headers: response.headers, text, json };
+}
+
+/** The token grants' `post`, carried by undici (used by the nodes; credentials use n8n's helper). */
+export function undiciPost(options: { allowUnauthorizedCerts: boolean; signal?: AbortSignal }): PostFn {
+	return async (tokenRequest) => {
+		const response = await send({
+			method: 'POST',
+			url: tokenRequest.url,
+			headers: tokenRequest.headers,
+			body: tokenRequest.body,
+			allowUnauthorizedCerts: options.allowUnauthorizedCerts,
+			signal: options.signal,
+		});
+		return {
+			status: response.status,
+			contentType: header(response.headers, 'content-type'),
+			body: await readText(response.body),
+		};
+	};
+}

@@ -1,0 +1,66 @@
+import { serverErrorText } from '../auth/tokenResponse';
+
+/**
+ * A non-2xx answer from an Alation/DataClarity endpoint. Carries what the server said (bounded)
+ * and never the request's headers: those hold the token.
+ */
+export class HttpStatusError extends Error {
+	readonly status: number;
+	/** Method and URL without query string, e.g. `POST https://acme.alationcloud.com/api/v2/auth/credentials/`. */
+	readonly target: string;
+	/** The server's own message (`detail`, `error_description`, …), when it sent one. */
+	readonly serverMessage?: string;
+	/** Up to 500 characters of the body as received. */
+	readonly bodySnippet: string;
+	/** Seconds to wait, from `Retry-After` (seconds or HTTP date). */
+	readonly retryAfterSeconds?: number;
+	readonly json?: unknown;
+
+	constructor(init: {
+		status: number;
+		method: string;
+		url: string;
+		bodyText: string;
+		retryAfter?: string | string[];
+	}) {
+		const json = tryJson(init.bodyText);
+		const serverMessage = serverErrorText(json);
+		const target = `${init.method} ${stripQuery(init.url)}`;
+		super(`${target} answered ${init.status}${serverMessage ? `: ${serverMessage}` : ''}`);
+		this.name = 'HttpStatusError';
+		this.status = init.status;
+		this.target = target;
+		this.serverMessage = serverMessage;
+		this.bodySnippet = init.bodyText.slice(0, BODY_SNIPPET_CHARS);
+		this.json = json;
+		this.retryAfterSeconds = parseRetryAfter(init.retryAfter);
+	}
+}
+
+export const BODY_SNIPPET_CHARS = 500;
+
+export function stripQuery(url: string): string {
+	const q = url.search(/[?#]/);
+	return q === -1 ? url : url.slice(0, q);
+}
+
+function tryJson(text: string): unknown {
+	const trimmed = text.trim();
+	if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return undefined;
+	try {
+		return JSON.parse(trimmed);
+	} catch {
+		return undefined;
+	}
+}
+
+/** `Retry-After: 120` or `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT` → seconds from now (≥ 0). */
+export function parseRetryAfter(header: string | string[] | undefined, now: number = Date.now()): number | undefined {
+	const value = Array.isArray(header) ? header[0] : header;
+	if (value === undefined || value.trim() === '') return undefined;
+	const trimmed = value.trim();
+	if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+	const at = Date.parse(trimmed);
+	if (!Number.isFinite(at)) return undefined;
+	return Math.max(0, (at - now) / 1000);
+}

@@ -1,0 +1,191 @@
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { INode, JsonObject } from 'n8n-workflow';
+
+import { CredentialInputError } from '../auth/credentialGrants';
+import { TokenRequestError } from '../auth/errors';
+import { redactSecrets } from '../redact';
+import { CONNECT_TIMEOUT_MS } from './dispatcher';
+import { RedirectRefusedError } from './client';
+import { HttpStatusError } from './errors';
+
+/**
+ * The one error mapper: whatever failed (a token grant, an HTTP status, the network, TLS, a timeout,
+ * bad input) becomes a NodeApiError or NodeOperationError whose message names the cause and whose
+ * description says what to do. Every string passes through `redactSecrets` with the credential's
+ * secrets, and no raw error object (which could hold request headers) is attached.
+ */
+
+export interface ErrorContext {
+	node: INode;
+	itemIndex: number;
+	/** Every secret in play (credential secrets, tokens, passwords typed in parameters). */
+	secrets: readonly string[];
+	/** What we were doing, as the start of a sentence: "Getting an access token". */
+	action: string;
+	/** Advice per HTTP status that fits the node better than the defaults. */
+	statusHints?: Partial<Record<number, string>>;
+	/** Timeouts in force, to name them in messages (ms). */
+	headersTimeoutMs?: number;
+	bodyTimeoutMs?: number;
+}
+
+const DEFAULT_STATUS_HINTS: Record<number, string> = {
+	400: 'The server rejected the request as invalid. Check the values you entered.',
+	401: 'The server refused the token even after a new one was fetched. The OAuth client or refresh token may have been revoked or expired: check the credential.',
+	403: 'The identity behind the credential is not allowed to do this. Check the role of the OAuth client (Alation: Admin Settings → Authentication → OAuth Client Applications) or of the user.',
+	404: 'Not found. Check the base URL in the credential and the ids you entered.',
+	408: 'The server timed out waiting for the request. Try again.',
+	409: 'The server reports a conflict with the current state. Try again in a moment.',
+	413: 'The request is too large for the server. Send less data.',
+	422: 'The server could not process the values sent. Check the values you entered.',
+	429: 'The server is rate limiting requests. Wait and try again, or send fewer requests at once.',
+};
+
+function statusHint(status: number, overrides: ErrorContext['statusHints']): string {
+	const override = overrides?.[status];
+	if (override) return override;
+	if (DEFAULT_STATUS_HINTS[status]) return DEFAULT_STATUS_HINTS[status];
+	if (status >= 500) return 'The server had a problem. Try again later; if it persists, contact your Alation administrator.';
+	return 'Check the credential and the values you entered.';
+}
+
+interface NetworkCause {
+	message: string;
+	hint: string;
+}
+
+const TLS_TRUST_CODES = new Set([
+	'CERT_HAS_EXPIRED',
+	'DEPTH_ZERO_SELF_SIGNED_CERT',
+	'SELF_SIGNED_CERT_IN_CHAIN',
+	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+	'UNABLE_TO_GET_ISSUER_CERT',
+	'CERT_UNTRUSTED',
+	'ERR_TLS_CERT_ALTNAME_INVALID',
+	'CERT_NOT_YET_VALID',
+]);
+
+function errorCode(error: unknown): string | undefined {
+	for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+		const code = (e as { code?: unknown }).code;
+		if (typeof code === 'string') return code;
+		e = (e as { cause?: unknown }).cause;
+	}
+	return undefined;
+}
+
+function hostOf(error: unknown): string {
+	const e = error as { hostname?: unknown; host?: unknown; address?: unknown; port?: unknown; cause?: unknown };
+	const host = e?.hostname ?? e?.host ?? e?.address;
+	if (typeof host === 'string') return typeof e.port === 'number' ? `${host}:${e.port}` : host;
+	return e?.cause ? hostOf(e.cause) : 'the server';
+}
+
+function seconds(ms: number | undefined): string {
+	return ms === undefined ? '' : ` ${Math.round(ms / 1000)} s`;
+}
+
+/** Names network, TLS and timeout failures; undefined when `error` is none of those. */
+export function describeNetworkError(error: unknown, ctx: Pick<ErrorContext, 'headersTimeoutMs' | 'bodyTimeoutMs'> = {}): NetworkCause | undefined {
+	const code = errorCode(error);
+	if (code === undefined) return undefined;
+	const host = hostOf(error);
+	switch (code) {
+		case 'ENOTFOUND':
+		case 'EAI_AGAIN':
+			return {
+				message: `Could not resolve the host name ${host} (DNS)`,
+				hint: 'Check the base URL in the credential for typos, and that the n8n server can resolve that host (DNS, VPN).',
+			};
+		case 'ECONNREFUSED':
+			return {
+				message: `The connection to ${host} was refused`,
+				hint: 'Check the base URL and port, and that the server is running and reachable from the n8n server. If you need a proxy, set HTTPS_PROXY for n8n.',
+			};
+		case 'ECONNRESET':
+		case 'EPIPE':
+		case 'UND_ERR_SOCKET':
+			return {
+				message: `The connection to ${host} was closed unexpectedly`,
+				hint: 'The server or a proxy in between closed the connection. Try again; if it keeps happening, check proxies and load balancers between n8n and the server.',
+			};
+		case 'ETIMEDOUT':
+		case 'UND_ERR_CONNECT_TIMEOUT':
+			return {
+				message: `Timed out connecting to ${host} after${seconds(CONNECT_TIMEOUT_MS)}`,
+				hint: 'A firewall may be dropping the connection, or a proxy is needed (set HTTPS_PROXY for n8n). Check the base URL.',
+			};
+		case 'UND_ERR_HEADERS_TIMEOUT':
+			return {
+				message: `${host} did not answer within${seconds(ctx.headersTimeoutMs)}`,
+				hint: 'The server is slow or overloaded. Try again later, or raise the timeout if the node offers one.',
+			};
+		case 'UND_ERR_BODY_TIMEOUT':
+			return {
+				message: `${host} stopped sending data for${seconds(ctx.bodyTimeoutMs)}`,
+				hint: 'The answer stalled. Try again, or raise the idle timeout if the node offers one.',
+			};
+		case 'ERR_SSL_WRONG_VERSION_NUMBER':
+		case 'EPROTO':
+			return {
+				message: `${host} did not answer with TLS (HTTPS)`,
+				hint: 'The server may be plain HTTP on this port: check whether the base URL should start with http:// or use another port.',
+			};
+		default:
+			if (TLS_TRUST_CODES.has(code)) {
+				return {
+					message: `The TLS certificate of ${host} is not trusted (${code})`,
+					hint: 'For an on-premise instance with a self-signed or private-CA certificate, turn on "Ignore SSL Issues" in the credential, or give n8n the CA with NODE_EXTRA_CA_CERTS.',
+				};
+			}
+			return undefined;
+	}
+}
+
+export function isAbortError(error: unknown): boolean {
+	const e = error as { name?: unknown; code?: unknown };
+	return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
+}
+
+export function toNodeError(error: unknown, ctx: ErrorContext): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	const clean = (text: string) => redactSecrets(text, ctx.secrets);
+
+	const api = (message: string, description: string, httpCode?: number) => {
+		const m = clean(message);
+		const d = clean(description);
+		const code = httpCode === undefined ? undefined : String(httpCode);
+		// A fresh, minimal object: NodeApiError keeps what it is given, and we give it nothing but words.
+		const response: JsonObject = code === undefined ? { message: m } : { message: m, httpCode: code };
+		return new NodeApiError(ctx.node, response, { message: m, description: d, httpCode: code, itemIndex: ctx.itemIndex });
+	};
+	const operation = (message: string, description: string) =>
+		new NodeOperationError(ctx.node, clean(message), { description: clean(description), itemIndex: ctx.itemIndex });
+
+	if (error instanceof CredentialInputError) {
+		return operation(`${ctx.action} failed: ${error.message}`, 'Open the credential and correct the field named above.');
+	}
+	if (error instanceof TokenRequestError) {
+		return api(`${ctx.action} failed: ${error.message}`, error.hint, error.status);
+	}
+	if (error instanceof HttpStatusError) {
+		const said = error.serverMessage ? `: ${error.serverMessage}` : '';
+		return api(
+			`${ctx.action} failed: the server answered ${error.status}${said}`,
+			statusHint(error.status, ctx.statusHints),
+			error.status,
+		);
+	}
+	if (error instanceof RedirectRefusedError) {
+		return api(`${ctx.action} failed: ${error.message}`, 'Check the base URL in the credential.', error.status);
+	}
+	if (isAbortError(error)) {
+		return operation(`${ctx.action} was cancelled`, 'The execution was stopped, or its time limit was reached.');
+	}
+	const network = describeNetworkError(error, ctx);
+	if (network) return api(`${ctx.action} failed: ${network.message}`, network.hint);
+
+	const message = error instanceof Error ? error.message : String(error);
+	return operation(`${ctx.action} failed: ${message}`, 'An unexpected error occurred. If it persists, report it with the steps that lead to it.');
+}

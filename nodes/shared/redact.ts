@@ -1,0 +1,38 @@
+/**
+ * Removes secrets from text that may reach a user (error messages, descriptions, output JSON).
+ * Error paths call it with every secret of the credential in play, so even a server that echoes
+ * a secret back cannot leak it through our messages.
+ */
+const REDACTED = '[redacted]';
+
+/** Secrets shorter than this are not searched for: a 2-character "secret" would shred every message. */
+const MIN_SECRET_LENGTH = 4;
+
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+	let result = text;
+	for (const secret of secrets) {
+		if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) continue;
+		result = result.split(secret).join(REDACTED);
+		// A form-encoded or JSON-escaped copy of the secret is still the secret.
+		const encoded = encodeURIComponent(secret);
+		if (encoded !== secret) result = result.split(encoded).join(REDACTED);
+		const jsonEscaped = JSON.stringify(secret).slice(1, -1);
+		if (jsonEscaped !== secret) result = result.split(jsonEscaped).join(REDACTED);
+	}
+	// Whatever we do not know as a secret but looks like a credential header is masked too.
+	return result
+		.replace(/(authorization\s*[:=]\s*)(bearer|basic)\s+[^\s"',;]+/gi, `$1$2 ${REDACTED}`)
+		.replace(/(\btoken\s*[:=]\s*["']?)[A-Za-z0-9._~+/=-]{16,}/gi, `$1${REDACTED}`);
+}
+
+/** Deep-copies JSON-like data, dropping the named keys at any depth (e.g. a password a server echoes). */
+export function withoutKeys<T>(value: T, keys: readonly string[], depth = 0): T {
+	if (depth > 20 || value === null || typeof value !== 'object') return value;
+	if (Array.isArray(value)) return value.map((v) => withoutKeys(v, keys, depth + 1)) as T;
+	const out: Record<string, unknown> = {};
+	for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+		if (keys.includes(k)) continue;
+		out[k] = withoutKeys(v, keys, depth + 1);
+	}
+	return out as T;
+}
