@@ -22,7 +22,7 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
 	// Whatever we do not know as a secret but looks like a credential header is masked too.
 	return result
 		.replace(/(authorization\s*[:=]\s*)(bearer|basic)\s+[^\s"',;]+/gi, `$1$2 ${REDACTED}`)
-		.replace(/(\btoken\s*[:=]\s*["']?)[A-Za-z0-9._~+/=-]{16,}/gi, `$1${REDACTED}`);
+		.replace(/(\btoken["']?\s*[:=]\s*["']?)[A-Za-z0-9._~+/=-]{16,}/gi, `$1${REDACTED}`);
 }
 
 /** Deep-copies JSON-like data, dropping the named keys at any depth (e.g. a password a server echoes). */

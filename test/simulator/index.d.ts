@@ -1,0 +1,26 @@
+// Public API of the loopback Alation simulator (implemented in index.js).
+import type { AgentSummary, Demo, Simulator, SimulatorOptions } from './types';
+
+export type {
+	AgentSummary,
+	Counters,
+	Demo,
+	InterceptHandler,
+	InterceptOptions,
+	RequestLogEntry,
+	RouteName,
+	Simulator,
+	SimulatorOptions,
+	StreamStyle,
+	WarehouseCredential,
+} from './types';
+
+export declare const DEMO: Readonly<Demo>;
+
+/** The agent catalogue served by GET /ai/api/v1/config/agent. */
+export declare const AGENTS: readonly AgentSummary[];
+
+/** The deterministic answer text an agent gives on a turn (before any JSON wrapping). */
+export declare function answerText(message: string, agentName: string, turn: number): string;
+
+export declare function startSimulator(options?: Partial<SimulatorOptions>): Promise<Simulator>;
