@@ -4,13 +4,8 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 /**
  * Runs a handler once per input item and returns exactly one output item per input item, in input
  * order, each with `pairedItem`. With "Continue On Fail" a failed item becomes an error item
- * (`{ error, ... }`) and the others go on; without it the first failure (by item order) fails the node.
+ * (`errorItemJson`) and the others go on; without it the first failure (by item order) fails the node.
  */
-
-export interface ItemFailure {
-	/** Extra JSON kept on the error item (e.g. a partial answer). Must hold no secret. */
-	json?: IDataObject;
-}
 
 export type ItemHandler = (itemIndex: number) => Promise<IDataObject>;
 
@@ -20,11 +15,23 @@ export function withItemData<E extends Error>(error: E, json: IDataObject): E {
 	return error;
 }
 
+/**
+ * The JSON of an error item: `{ error: <message>, details: { description, httpCode, ... } }`.
+ *
+ * Why this shape (measured in n8n-core 2.41, WorkflowExecute): an output item that carries an
+ * `error` property has its JSON replaced by `{ error: message }` (normalizeNodeErrors), which would
+ * drop the description and any partial result. And "Continue (using error output)" routes an item
+ * to the error output when its JSON has `error` and no keys other than `error`, `message`, `details`.
+ * So the item gets no `error` property, and everything else goes under `details`.
+ */
 export function errorItemJson(error: unknown): IDataObject {
 	const e = error as Error & { description?: unknown; httpCode?: unknown; itemData?: IDataObject };
-	const json: IDataObject = { ...(e.itemData ?? {}), error: e instanceof Error ? e.message : String(error) };
-	if (typeof e.description === 'string' && e.description !== '') json.errorDescription = e.description;
-	if (typeof e.httpCode === 'string' && e.httpCode !== '') json.httpCode = e.httpCode;
+	const details: IDataObject = {};
+	if (typeof e.description === 'string' && e.description !== '') details.description = e.description;
+	if (typeof e.httpCode === 'string' && e.httpCode !== '') details.httpCode = e.httpCode;
+	Object.assign(details, e.itemData ?? {});
+	const json: IDataObject = { error: e instanceof Error ? e.message : String(error) };
+	if (Object.keys(details).length > 0) json.details = details;
 	return json;
 }
 
@@ -51,7 +58,7 @@ export async function runPerItem(
 				const itemData = (raw as { itemData?: IDataObject })?.itemData;
 				if (itemData) withItemData(error, itemData);
 				if (continueOnFail) {
-					results[itemIndex] = { json: errorItemJson(error), error, pairedItem: { item: itemIndex } };
+					results[itemIndex] = { json: errorItemJson(error), pairedItem: { item: itemIndex } };
 				} else {
 					failures.push({ index: itemIndex, error });
 				}

@@ -46,3 +46,14 @@ function safeStringify(value: unknown): string {
 		return '';
 	}
 }
+
+/**
+ * What of a run reaches users and storage: the output items, and the node error as n8n persists it.
+ * The error's `node` field (n8n's copy of the node, with the workflow's own parameters) is left out,
+ * as n8n's `ExecutionBaseError.toJSON` leaves it out when it stores an execution.
+ */
+export function visibleRunData(result: { items: unknown[]; error?: Error }): unknown {
+	if (!result.error) return { items: result.items };
+	const { node: _node, ...error } = result.error as Error & { node?: unknown };
+	return { items: result.items, error: { ...error, message: result.error.message } };
+}
