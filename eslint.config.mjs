@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint';
 import { configs } from '@n8n/eslint-plugin-community-nodes';
 
 export default [
-	{ ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.n8n-runtime/**', '.e2e/**'] },
+	{ ignores: ['dist/**', '.build/**', 'node_modules/**', 'coverage/**', '.n8n-runtime/**', '.e2e/**', '.ci-results/**'] },
 	{
 		files: ['credentials/**/*.ts', 'nodes/**/*.ts'],
 		languageOptions: { parser: tseslint.parser, parserOptions: { project: './tsconfig.json' } },

@@ -160,7 +160,7 @@ export class AlationCreateAccessToken implements INodeType {
 					const credentials = await this.getCredentials<ICredentialDataDecryptedObject>('alationApi', itemIndex);
 					const password = this.getNodeParameter('password', itemIndex, '') as string;
 					secretsOf.set(itemIndex, [...credentialSecrets(credentials), password]);
-					return await createRefreshToken(this, credentials, itemIndex, password);
+					return { json: await createRefreshToken(this, credentials, itemIndex, password), pairedItem: { item: itemIndex } };
 				}
 				const session = await CredentialSession.open(this, type, itemIndex);
 				secretsOf.set(itemIndex, session.secrets);
@@ -178,7 +178,7 @@ export class AlationCreateAccessToken implements INodeType {
 					token = await session.token();
 				}
 				secretsOf.set(itemIndex, session.secrets);
-				return tokenOutput(session, token);
+				return { json: tokenOutput(session, token), pairedItem: { item: itemIndex } };
 			},
 			toError,
 		);

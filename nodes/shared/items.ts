@@ -7,7 +7,11 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
  * (`errorItemJson`) and the others go on; without it the first failure (by item order) fails the node.
  */
 
-export type ItemHandler = (itemIndex: number) => Promise<IDataObject>;
+/**
+ * What a handler produces for its item. Its `pairedItem` is always set to the item by `runPerItem`,
+ * whatever the handler put there.
+ */
+export type ItemHandler = (itemIndex: number) => Promise<INodeExecutionData>;
 
 /** Attach to an error to have extra, secret-free JSON kept on the error item under "Continue On Fail". */
 export function withItemData<E extends Error>(error: E, json: IDataObject): E {
@@ -51,8 +55,8 @@ export async function runPerItem(
 		while (next < count && (continueOnFail || failures.length === 0)) {
 			const itemIndex = next++;
 			try {
-				const json = await handler(itemIndex);
-				results[itemIndex] = { json, pairedItem: { item: itemIndex } };
+				const output = await handler(itemIndex);
+				results[itemIndex] = { ...output, pairedItem: { item: itemIndex } };
 			} catch (raw) {
 				const error = toError(raw, itemIndex);
 				const itemData = (raw as { itemData?: IDataObject })?.itemData;
