@@ -43,12 +43,14 @@ export async function runPerItem(
 	ctx: IExecuteFunctions,
 	handler: ItemHandler,
 	toError: (error: unknown, itemIndex: number) => NodeApiError | NodeOperationError,
-	{ concurrency = 1 }: { concurrency?: number } = {},
+	{ concurrency = 1, errorsAsOutput = false }: { concurrency?: number; errorsAsOutput?: boolean } = {},
 ): Promise<INodeExecutionData[]> {
 	const count = ctx.getInputData().length;
 	const results: INodeExecutionData[] = new Array(count);
 	const failures: Array<{ index: number; error: NodeApiError | NodeOperationError }> = [];
-	const continueOnFail = ctx.continueOnFail();
+	// `errorsAsOutput`: behave as "Continue On Fail" whatever the setting (a node running as an AI
+	// Agent's tool returns its error to the agent instead of failing the workflow).
+	const continueOnFail = errorsAsOutput || ctx.continueOnFail();
 	let next = 0;
 
 	const worker = async () => {

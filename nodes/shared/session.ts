@@ -15,6 +15,10 @@ import type { AccessToken, PostFn, TokenGrant } from './auth/types';
 import { discard, requestJson, send, undiciPost } from './http/client';
 import type { HttpResponse, JsonResponse, SendOptions } from './http/client';
 
+export type SessionContext = Pick<IExecuteFunctions, 'getCredentials'> & {
+	getExecutionCancelSignal?: () => AbortSignal | undefined;
+};
+
 /**
  * A node's view of one credential: its grant, its secrets (for redaction), and authorized requests
  * that take their token from the shared cache and recover once from a 401.
@@ -31,7 +35,8 @@ export class CredentialSession {
 		readonly signal: AbortSignal | undefined,
 	) {}
 
-	static async open(ctx: IExecuteFunctions, type: CredentialTypeName, itemIndex: number): Promise<CredentialSession> {
+	/** Works in `execute` (per item) and in list-search / load-options methods (no item). */
+	static async open(ctx: SessionContext, type: CredentialTypeName, itemIndex?: number): Promise<CredentialSession> {
 		const credentials = await ctx.getCredentials<ICredentialDataDecryptedObject>(type, itemIndex);
 		const grant = grantFor(type, credentials);
 		const baseUrl = type === 'alationApi' ? alationBaseUrl(credentials) : dataClarityServerUrl(credentials);

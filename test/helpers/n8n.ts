@@ -621,6 +621,12 @@ export interface RunNodeOptions {
 	 * An already-aborted signal cancels before any node runs.
 	 */
 	abortSignal?: AbortSignal;
+	/**
+	 * Streaming, as with a Chat Trigger / Webhook in streaming mode: registers a `sendChunk` hook and
+	 * sets `additionalData.streamingEnabled`, which is what n8n-core's `isStreaming()` checks (with a
+	 * mode of manual, webhook, integrated or chat). Every chunk the node sends is passed here, in order.
+	 */
+	onChunk?: (chunk: { type: string; content?: string; metadata: { itemIndex: number } }) => void;
 	/** Optional: node version to put in the workflow (default: highest in `description.version`). */
 	typeVersion?: number;
 	/** Optional: name of the node in the workflow (default `description.defaults.name ?? displayName`). */
@@ -792,6 +798,11 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	} as unknown as IWorkflowBase;
 	const hooks = new ExecutionLifecycleHooks(mode, executionId, workflowData);
 	const additionalData = buildAdditionalData(helper, hooks, executionId, workflowId, mode);
+	if (options.onChunk) {
+		const onChunk = options.onChunk;
+		hooks.addHandler('sendChunk', async (chunk) => onChunk(chunk as never));
+		additionalData.streamingEnabled = true;
+	}
 
 	const runExecutionData = createRunExecutionData({
 		executionData: {

@@ -119,6 +119,22 @@ export async function readText(body: HttpResponse['body'], maxBytes = MAX_BUFFER
 	return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Reads a body as bytes, failing (not truncating) past `maxBytes`: for files, a cut copy is worse than none. */
+export async function readBuffer(body: HttpResponse['body'], maxBytes: number): Promise<Buffer | undefined> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of body) {
+		const buffer = chunk as Buffer;
+		size += buffer.length;
+		if (size > maxBytes) {
+			body.destroy();
+			return undefined;
+		}
+		chunks.push(buffer);
+	}
+	return Buffer.concat(chunks);
+}
+
 /** Releases a body we do not need, so the connection goes back to the pool (or is closed). */
 export async function discard(body: HttpResponse['body']): Promise<void> {
 	try {

@@ -148,20 +148,27 @@ export function isAbortError(error: unknown): boolean {
 	return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
 }
 
+/** A NodeApiError built from words only, redacted: no raw error object (which could hold headers) is attached. */
+export function nodeApiError(ctx: ErrorContext, message: string, description: string, httpCode?: number): NodeApiError {
+	const m = redactSecrets(message, ctx.secrets);
+	const d = redactSecrets(description, ctx.secrets);
+	const code = httpCode === undefined ? undefined : String(httpCode);
+	// A fresh, minimal object: NodeApiError keeps what it is given, and we give it nothing but words.
+	const response: JsonObject = code === undefined ? { message: m } : { message: m, httpCode: code };
+	return new NodeApiError(ctx.node, response, { message: m, description: d, httpCode: code, itemIndex: ctx.itemIndex });
+}
+
+export function nodeOperationError(ctx: ErrorContext, message: string, description: string): NodeOperationError {
+	return new NodeOperationError(ctx.node, redactSecrets(message, ctx.secrets), {
+		description: redactSecrets(description, ctx.secrets),
+		itemIndex: ctx.itemIndex,
+	});
+}
+
 export function toNodeError(error: unknown, ctx: ErrorContext): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	const clean = (text: string) => redactSecrets(text, ctx.secrets);
-
-	const api = (message: string, description: string, httpCode?: number) => {
-		const m = clean(message);
-		const d = clean(description);
-		const code = httpCode === undefined ? undefined : String(httpCode);
-		// A fresh, minimal object: NodeApiError keeps what it is given, and we give it nothing but words.
-		const response: JsonObject = code === undefined ? { message: m } : { message: m, httpCode: code };
-		return new NodeApiError(ctx.node, response, { message: m, description: d, httpCode: code, itemIndex: ctx.itemIndex });
-	};
-	const operation = (message: string, description: string) =>
-		new NodeOperationError(ctx.node, clean(message), { description: clean(description), itemIndex: ctx.itemIndex });
+	const api = (message: string, description: string, httpCode?: number) => nodeApiError(ctx, message, description, httpCode);
+	const operation = (message: string, description: string) => nodeOperationError(ctx, message, description);
 
 	if (error instanceof CredentialInputError) {
 		return operation(`${ctx.action} failed: ${error.message}`, 'Open the credential and correct the field named above.');

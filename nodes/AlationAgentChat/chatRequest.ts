@@ -1,0 +1,134 @@
+import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { isUuid } from './agentRef';
+import { DEFAULTS } from './description';
+
+/** Everything one item asks for, read from the node's parameters and checked before any request. */
+export interface AgentChatInput {
+	/** A built-in agent's ref or a custom agent's UUID. */
+	agent: string;
+	message: string;
+	chatId?: string;
+	/** The request body: `{ message, data_product_id?, …, ...inputPayload }`. */
+	body: IDataObject;
+	includeEvents: boolean;
+	parseJsonAnswer: boolean;
+	downloadAssets: boolean;
+	timeoutMs: number;
+	idleTimeoutMs: number;
+	maxRetries: number;
+}
+
+function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string, description: string): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), message, { itemIndex, description });
+}
+
+/** A JSON parameter arrives as text (typed in the editor) or as an object (from an expression). */
+function jsonObject(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, example: string): IDataObject {
+	if (value === undefined || value === null || value === '') return {};
+	let parsed: unknown = value;
+	if (typeof value === 'string') {
+		try {
+			parsed = JSON.parse(value);
+		} catch {
+			parsed = undefined;
+		}
+	}
+	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+		throw invalid(ctx, itemIndex, `${label} must be a JSON object`, `Write it like ${example}, or leave it empty.`);
+	}
+	return parsed as IDataObject;
+}
+
+function positiveSeconds(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, fallback: number): number {
+	const seconds = value === undefined || value === '' ? fallback : Number(value);
+	if (!Number.isFinite(seconds) || seconds <= 0) {
+		throw invalid(ctx, itemIndex, `${label} must be a number of seconds above 0`, `Got ${JSON.stringify(value)}. The default is ${fallback}.`);
+	}
+	return Math.round(seconds * 1000);
+}
+
+function optionalText(value: unknown): string | undefined {
+	if (value === undefined || value === null) return undefined;
+	const text = String(value).trim();
+	return text === '' ? undefined : text;
+}
+
+export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number): AgentChatInput {
+	const agent = String(ctx.getNodeParameter('agent', itemIndex, '', { extractValue: true }) ?? '').trim();
+	if (agent === '') {
+		throw invalid(ctx, itemIndex, 'Agent is empty', "Choose an agent from the list, or type a built-in agent's ref (e.g. catalog_search_agent) or a custom agent's UUID.");
+	}
+	if (!/^[A-Za-z0-9_.-]+$/.test(agent)) {
+		throw invalid(ctx, itemIndex, `Agent "${agent.slice(0, 80)}" is not an agent ref or UUID`, "Type a built-in agent's ref such as catalog_search_agent, or a custom agent's UUID.");
+	}
+
+	const rawMessage = ctx.getNodeParameter('message', itemIndex, '');
+	const message = typeof rawMessage === 'string' ? rawMessage : rawMessage === undefined || rawMessage === null ? '' : JSON.stringify(rawMessage);
+	if (message.trim() === '') {
+		throw invalid(ctx, itemIndex, 'Message is empty', 'Type the question for the agent, or map it from an earlier node, e.g. {{ $json.question }}.');
+	}
+
+	const chatId = optionalText(ctx.getNodeParameter('chatId', itemIndex, ''));
+	if (chatId !== undefined && !isUuid(chatId)) {
+		throw invalid(
+			ctx,
+			itemIndex,
+			`Chat ID "${chatId.slice(0, 80)}" is not a chat ID`,
+			'Use the chatId (a UUID) output by an earlier Agent Chat run, e.g. {{ $json.chatId }}, or leave it empty to start a new chat.',
+		);
+	}
+
+	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const body: IDataObject = { message };
+	const fields: Array<[string, string]> = [
+		['dataProductId', 'data_product_id'],
+		['marketplaceId', 'marketplace_id'],
+		['authId', 'auth_id'],
+		['preExecSql', 'pre_exec_sql'],
+	];
+	for (const [option, wire] of fields) {
+		const value = optionalText(options[option]);
+		if (value !== undefined) body[wire] = value;
+	}
+	const toolApprovals = jsonObject(ctx, itemIndex, options.toolApprovals, 'Tool Approvals', '{"<tool call id>": true}');
+	for (const [id, approved] of Object.entries(toolApprovals)) {
+		if (typeof approved !== 'boolean') {
+			throw invalid(ctx, itemIndex, `Tool Approvals: the value for "${id}" must be true or false`, 'Write it like {"<tool call id>": true} to approve, false to reject.');
+		}
+	}
+	if (Object.keys(toolApprovals).length > 0) body.tool_approvals = toolApprovals;
+	// Last, so a custom agent's own fields can set or override anything above.
+	Object.assign(body, jsonObject(ctx, itemIndex, options.inputPayload, 'Input Payload', '{"region": "EMEA"}'));
+
+	const maxRetries = options.maxRetries === undefined ? DEFAULTS.maxRetries : Number(options.maxRetries);
+	if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 10) {
+		throw invalid(ctx, itemIndex, 'Max Retries must be a whole number from 0 to 10', `Got ${JSON.stringify(options.maxRetries)}.`);
+	}
+
+	return {
+		agent,
+		message,
+		chatId,
+		body,
+		includeEvents: options.includeEvents === true,
+		parseJsonAnswer: options.parseJsonAnswer === true,
+		downloadAssets: options.downloadAssets === true,
+		timeoutMs: positiveSeconds(ctx, itemIndex, options.timeout, 'Timeout', DEFAULTS.timeout),
+		idleTimeoutMs: positiveSeconds(ctx, itemIndex, options.idleTimeout, 'Idle Timeout', DEFAULTS.idleTimeout),
+		maxRetries,
+	};
+}
+
+/** Concurrency is one setting for the whole node run (read from the first item). */
+export function readConcurrency(ctx: IExecuteFunctions): number {
+	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject;
+	const value = options.concurrency === undefined ? DEFAULTS.concurrency : Number(options.concurrency);
+	if (!Number.isInteger(value) || value < 1 || value > 20) {
+		throw new NodeOperationError(ctx.getNode(), 'Concurrency must be a whole number from 1 to 20', {
+			description: `Got ${JSON.stringify(options.concurrency)}. The default is ${DEFAULTS.concurrency}.`,
+		});
+	}
+	return value;
+}

@@ -1,0 +1,170 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+/** Defaults of the options collection; the node reads them from here too, so docs and code agree. */
+export const DEFAULTS = {
+	timeout: 600,
+	idleTimeout: 120,
+	maxRetries: 2,
+	concurrency: 1,
+} as const;
+
+export const agentChatProperties: INodeProperties[] = [
+	{
+		displayName: 'Agent',
+		name: 'agent',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: 'The Agent Studio agent to ask',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select an agent…',
+				typeOptions: { searchListMethod: 'searchAgents', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'catalog_search_agent or 0b7e…-uuid',
+				hint: "A built-in agent's ref (e.g. catalog_search_agent) or a custom agent's UUID",
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: '^\\s*[A-Za-z0-9_.-]+\\s*$',
+							errorMessage: "Enter a built-in agent's ref such as catalog_search_agent, or a custom agent's UUID",
+						},
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Message',
+		name: 'message',
+		type: 'string',
+		typeOptions: { rows: 3 },
+		default: '',
+		required: true,
+		placeholder: 'Find me sales related tables',
+		description: 'What to ask the agent',
+	},
+	{
+		displayName: 'Chat ID',
+		name: 'chatId',
+		type: 'string',
+		default: '',
+		placeholder: '={{ $json.chatId }}',
+		description:
+			'To continue a conversation, the chatId output by an earlier run. Leave empty to start a new chat.',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Auth ID',
+				name: 'authId',
+				type: 'string',
+				default: '',
+				description: 'Warehouse credential to use for SQL (auth_id). Leave empty to use the one configured for the OAuth client.',
+			},
+			{
+				displayName: 'Concurrency',
+				name: 'concurrency',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 20 },
+				default: DEFAULTS.concurrency,
+				description: 'How many items to run at the same time. Items with the same Chat ID never run at the same time.',
+			},
+			{
+				displayName: 'Data Product ID',
+				name: 'dataProductId',
+				type: 'string',
+				default: '',
+				description: 'Data product for SQL agents (data_product_id)',
+			},
+			{
+				displayName: 'Download Assets',
+				name: 'downloadAssets',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to download the files the agent produced (SQL results as CSV, charts as images) as binary data',
+			},
+			{
+				displayName: 'Idle Timeout (Seconds)',
+				name: 'idleTimeout',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULTS.idleTimeout,
+				description: 'Give up when the agent sends nothing (not even a keep-alive) for this long',
+			},
+			{
+				displayName: 'Include Events',
+				name: 'includeEvents',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to add the raw stream events to the output (at most 1,000)',
+			},
+			{
+				displayName: 'Input Payload',
+				name: 'inputPayload',
+				type: 'json',
+				default: '{}',
+				description: 'Extra fields for the agent, merged into the request body last (for custom agents with their own input schema)',
+			},
+			{
+				displayName: 'Marketplace ID',
+				name: 'marketplaceId',
+				type: 'string',
+				default: '',
+				description: 'Marketplace for marketplace agents (marketplace_id)',
+			},
+			{
+				displayName: 'Max Retries',
+				name: 'maxRetries',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 10 },
+				default: DEFAULTS.maxRetries,
+				description:
+					'How often to retry when the server is busy (429, 502, 503, 504) or refuses the connection, before the agent starts. A started answer is never sent twice.',
+			},
+			{
+				displayName: 'Parse JSON Answer',
+				name: 'parseJsonAnswer',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to decode an answer that is JSON into an object',
+			},
+			{
+				displayName: 'Pre-Execution SQL',
+				name: 'preExecSql',
+				type: 'string',
+				default: '',
+				description: 'SQL to run before the agent\'s queries, e.g. to set a role or warehouse (pre_exec_sql)',
+			},
+			{
+				displayName: 'Timeout (Seconds)',
+				name: 'timeout',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULTS.timeout,
+				description: 'Longest time one answer may take, from sending the message to the end of the answer',
+			},
+			{
+				displayName: 'Tool Approvals',
+				name: 'toolApprovals',
+				type: 'json',
+				default: '{}',
+				description:
+					'Answers to tool calls waiting for approval: {"<tool call id>": true} to approve, false to reject. Use with the Chat ID of the waiting chat.',
+			},
+		],
+	},
+];

@@ -1,0 +1,306 @@
+import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { header, readBuffer, readText } from '../shared/http/client';
+import type { HttpResponse } from '../shared/http/client';
+import { HttpStatusError, stripQuery } from '../shared/http/errors';
+import { isRetryableNetworkError, isRetryableStatus, retryDelayMs, waitForRetry } from '../shared/http/retry';
+import { withItemData } from '../shared/items';
+import { AnswerAssembler, parseJsonAnswer } from '../shared/sse/assembler';
+import type { AssembledAnswer, Asset } from '../shared/sse/assembler';
+import { readAgentStream } from '../shared/sse/reader';
+import type { CredentialSession } from '../shared/session';
+import { agentStreamUrl } from './agentRef';
+import type { AgentChatInput } from './chatRequest';
+
+/**
+ * One agent run for one item: open the stream (retrying only before the first response byte),
+ * read it, stream the growing answer to the chat if the execution streams, assemble the output.
+ *
+ * Time limits: connecting 30 s (the shared dispatcher); `idleTimeoutMs` for the response headers and
+ * for every silence in the body (undici's bodyTimeout: any byte, `: ping` comments included, resets
+ * it); `timeoutMs` for the whole run, retries and waits included; and the execution's cancel signal.
+ */
+
+const ERROR_BODY_BYTES = 64 * 1024;
+const SHOWN_BODY_CHARS = 500;
+const MAX_ASSET_BYTES = 50 * 1024 * 1024;
+
+/** The agent answered, but not with an event stream (a JSON error with 200, a proxy's HTML page…). */
+export class NotAnEventStreamError extends Error {
+	constructor(
+		readonly status: number,
+		readonly contentType: string,
+		readonly bodyStart: string,
+	) {
+		super(
+			`The agent answered ${status} with ${contentType || 'no content type'} instead of an event stream: ${bodyStart || '(empty body)'}`,
+		);
+		this.name = 'NotAnEventStreamError';
+	}
+}
+
+export type StreamFailure = 'cut' | 'idle' | 'timeout' | 'cancelled' | 'protocol';
+
+/** The stream started but did not finish. The partial answer travels with it (Continue On Fail keeps it). */
+export class AgentStreamError extends Error {
+	constructor(
+		readonly failure: StreamFailure,
+		message: string,
+		readonly hint: string,
+	) {
+		super(message);
+		this.name = 'AgentStreamError';
+	}
+}
+
+/** A request-phase failure after `attempts` tries (for messages such as "…after 3 attempts"). */
+export class AttemptsExhaustedError extends Error {
+	constructor(
+		readonly attempts: number,
+		readonly last: unknown,
+	) {
+		super(last instanceof Error ? last.message : String(last));
+		this.name = 'AttemptsExhaustedError';
+	}
+}
+
+export interface RunContext {
+	ctx: IExecuteFunctions;
+	session: CredentialSession;
+	input: AgentChatInput;
+	itemIndex: number;
+	/** Send the answer to the chat as it arrives (Chat Trigger / Webhook in streaming mode). */
+	streaming: boolean;
+}
+
+function secondsText(ms: number): string {
+	return `${Math.round(ms / 1000)} s`;
+}
+
+export async function runAgentChat(run: RunContext): Promise<INodeExecutionData> {
+	const { ctx, session, input, itemIndex, streaming } = run;
+	const started = Date.now();
+	const deadline = AbortSignal.timeout(input.timeoutMs);
+	const signal = session.signal ? AbortSignal.any([session.signal, deadline]) : deadline;
+	const assembler = new AnswerAssembler({ includeEvents: input.includeEvents });
+
+	if (streaming) ctx.sendChunk('begin', itemIndex);
+	try {
+		const response = await openStream(run, signal);
+		try {
+			const stats = await readAgentStream(response.body, {
+				onEvent: (event) => {
+					const text = assembler.add(event);
+					if (streaming && text !== '') ctx.sendChunk('item', itemIndex, text);
+				},
+			});
+			if (!stats.done) {
+				throw new AgentStreamError(
+					'cut',
+					'The answer stream ended before it was complete (no [DONE])',
+					'The connection was closed early by the server or a proxy. The part received so far is in the error details. Run the item again; a proxy with a response timeout shorter than the answer can cause this.',
+				);
+			}
+		} catch (error) {
+			throw withItemData(streamFailure(error, input, deadline, session.signal), partialData(assembler.partial(), input));
+		} finally {
+			response.body.destroy();
+		}
+
+		const answer = assembler.result();
+		const json = outputJson(answer, input, Date.now() - started);
+		const binary = input.downloadAssets && answer.assets.length > 0 ? await downloadAssets(run, answer, json, signal) : undefined;
+		if (streaming) ctx.sendChunk('end', itemIndex);
+		return binary ? { json, binary, pairedItem: { item: itemIndex } } : { json, pairedItem: { item: itemIndex } };
+	} catch (error) {
+		if (streaming) {
+			// Close the chat's bubble with the reason, so the chat never hangs on a failed run.
+			ctx.sendChunk('error', itemIndex, error instanceof Error ? error.message : String(error));
+			ctx.sendChunk('end', itemIndex);
+		}
+		throw requestPhaseFailure(error, deadline, session.signal, input);
+	}
+}
+
+/** Sends the message; retries 429/502/503/504 and refused/reset connections, never after a 2xx. */
+async function openStream(run: RunContext, signal: AbortSignal): Promise<HttpResponse> {
+	const { session, input } = run;
+	const url = agentStreamUrl(session.baseUrl, input.agent, input.chatId);
+	const body = JSON.stringify(input.body);
+	for (let attempt = 0; ; attempt++) {
+		const canRetry = attempt < input.maxRetries;
+		let response: HttpResponse;
+		try {
+			response = await session.send({
+				method: 'POST',
+				url,
+				headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+				body,
+				signal,
+				headersTimeoutMs: input.idleTimeoutMs,
+				bodyTimeoutMs: input.idleTimeoutMs,
+			});
+		} catch (error) {
+			if (canRetry && !signal.aborted && isRetryableNetworkError(error)) {
+				await waitForRetry(retryDelayMs(attempt), signal);
+				continue;
+			}
+			throw attempt > 0 ? new AttemptsExhaustedError(attempt + 1, error) : error;
+		}
+
+		if (response.status >= 200 && response.status < 300) {
+			const contentType = header(response.headers, 'content-type') ?? '';
+			if (contentType.toLowerCase().includes('text/event-stream')) return response;
+			const text = await readText(response.body, ERROR_BODY_BYTES);
+			throw new NotAnEventStreamError(response.status, contentType, text.slice(0, SHOWN_BODY_CHARS));
+		}
+
+		const text = await readText(response.body, ERROR_BODY_BYTES);
+		const error = new HttpStatusError({ status: response.status, method: 'POST', url, bodyText: text, retryAfter: response.headers['retry-after'] });
+		if (canRetry && isRetryableStatus(response.status, text)) {
+			await waitForRetry(retryDelayMs(attempt, error.retryAfterSeconds), signal);
+			continue;
+		}
+		throw attempt > 0 ? new AttemptsExhaustedError(attempt + 1, error) : error;
+	}
+}
+
+function isAbort(error: unknown): boolean {
+	const e = error as { name?: unknown; code?: unknown };
+	return e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
+}
+
+function timeoutError(input: AgentChatInput): AgentStreamError {
+	return new AgentStreamError(
+		'timeout',
+		`The agent did not finish within ${secondsText(input.timeoutMs)} (Timeout option)`,
+		'Raise Timeout in the node options if this agent needs longer (chart and research agents can take minutes), or ask a narrower question.',
+	);
+}
+
+function cancelledError(): AgentStreamError {
+	return new AgentStreamError('cancelled', 'The agent run was cancelled', 'The execution was stopped.');
+}
+
+/** A failure while reading the stream: the agent has started, so it is never retried. */
+function streamFailure(error: unknown, input: AgentChatInput, deadline: AbortSignal, cancel?: AbortSignal): Error {
+	if (error instanceof AgentStreamError) return error;
+	if (isAbort(error) || deadline.aborted || cancel?.aborted) return cancel?.aborted ? cancelledError() : timeoutError(input);
+	const code = (error as { code?: unknown })?.code;
+	if (code === 'UND_ERR_BODY_TIMEOUT') {
+		return new AgentStreamError(
+			'idle',
+			`The agent sent nothing for ${secondsText(input.idleTimeoutMs)} (Idle Timeout option)`,
+			'The answer stalled: no data and no keep-alive. Try again, or raise Idle Timeout if this agent thinks silently for long.',
+		);
+	}
+	if (code === 'EVENT_TOO_LARGE') {
+		return new AgentStreamError('protocol', (error as Error).message, 'This answer is too large to read safely. Ask for less at once.');
+	}
+	return new AgentStreamError(
+		'cut',
+		`The answer stream broke off: ${(error as Error)?.message ?? String(error)}`,
+		'The connection was closed before the answer was complete. The part received so far is in the error details. Run the item again.',
+	);
+}
+
+/** Before the stream: map aborts to cancelled/timeout; everything else goes to the node error mapper as is. */
+function requestPhaseFailure(error: unknown, deadline: AbortSignal, cancel: AbortSignal | undefined, input: AgentChatInput): unknown {
+	if (error instanceof AgentStreamError || error instanceof NotAnEventStreamError) return error;
+	const inner = error instanceof AttemptsExhaustedError ? error.last : error;
+	if (isAbort(inner) || (deadline.aborted && !(inner instanceof HttpStatusError))) {
+		return cancel?.aborted ? cancelledError() : timeoutError(input);
+	}
+	return error;
+}
+
+function partialData(partial: AssembledAnswer, input: AgentChatInput): IDataObject {
+	return {
+		partialAnswer: partial.answer,
+		chatId: partial.chatId ?? input.chatId ?? null,
+		agent: input.agent,
+	};
+}
+
+function outputJson(answer: AssembledAnswer, input: AgentChatInput, durationMs: number): IDataObject {
+	const parsed = input.parseJsonAnswer ? parseJsonAnswer(answer.answer) : undefined;
+	const json: IDataObject = {
+		answer: parsed !== undefined ? (parsed as IDataObject) : answer.answer,
+		chatId: answer.chatId ?? input.chatId ?? null,
+		agent: input.agent,
+		status: answer.status,
+		toolCalls: answer.toolCalls.map((c) => ({ id: c.id, name: c.name, args: c.args as IDataObject, ...(c.pendingApproval ? { pendingApproval: true } : {}) })),
+		toolResults: answer.toolResults.map((r) => ({ id: r.id, name: r.name, content: r.content as IDataObject })),
+		assets: answer.assets.map((a) => ({ kind: a.kind, id: a.id })),
+	};
+	if (input.includeEvents) {
+		json.events = (answer.events ?? []) as IDataObject[];
+		json.eventsTruncated = answer.eventsTruncated === true;
+	}
+	json.durationMs = durationMs;
+	return json;
+}
+
+/** `GET /ai/api/v1/assets/{id}?chat_id=` for each asset, as binary properties `asset_0`, `asset_1`, … */
+async function downloadAssets(run: RunContext, answer: AssembledAnswer, json: IDataObject, signal: AbortSignal): Promise<IBinaryKeyData> {
+	const { ctx, session } = run;
+	const binary: IBinaryKeyData = {};
+	const assets = json.assets as IDataObject[];
+	for (let index = 0; index < answer.assets.length; index++) {
+		const asset = answer.assets[index];
+		const url = `${session.baseUrl}/ai/api/v1/assets/${encodeURIComponent(asset.id)}${answer.chatId ? `?chat_id=${encodeURIComponent(answer.chatId)}` : ''}`;
+		const response = await session.send({ method: 'GET', url, headers: { accept: '*/*' }, signal });
+		if (response.status < 200 || response.status >= 300) {
+			const text = await readText(response.body, ERROR_BODY_BYTES);
+			throw new HttpStatusError({ status: response.status, method: 'GET', url, bodyText: text });
+		}
+		const bytes = await readBuffer(response.body, MAX_ASSET_BYTES);
+		if (!bytes) {
+			throw new Error(`The asset ${asset.id} at ${stripQuery(url)} is larger than ${MAX_ASSET_BYTES / (1024 * 1024)} MB`);
+		}
+		const file = assetFile(asset, header(response.headers, 'content-type') ?? '', bytes);
+		const property = `asset_${index}`;
+		binary[property] = await ctx.helpers.prepareBinaryData(file.data, file.fileName, file.mimeType);
+		assets[index].binaryProperty = property;
+	}
+	return binary;
+}
+
+const EXTENSIONS: Record<string, string> = {
+	'text/csv': 'csv',
+	'image/png': 'png',
+	'image/jpeg': 'jpg',
+	'image/svg+xml': 'svg',
+	'application/json': 'json',
+	'text/plain': 'txt',
+	'text/html': 'html',
+};
+
+/**
+ * Assets come as the file itself (CSV, PNG…), or wrapped in JSON `{ data | base64 | content }`
+ * (Alation's n8n recipe handles both). SQL results are CSV, charts images.
+ */
+export function assetFile(asset: Asset, contentType: string, bytes: Buffer): { data: Buffer; mimeType: string; fileName: string } {
+	let mimeType = contentType.split(';')[0].trim().toLowerCase() || (asset.kind === 'sql' ? 'text/csv' : 'application/octet-stream');
+	let data = bytes;
+	if (mimeType === 'application/json') {
+		try {
+			const wrapped = JSON.parse(bytes.toString('utf8')) as IDataObject;
+			const inner = wrapped.base64 ?? wrapped.data ?? wrapped.content;
+			if (typeof inner === 'string') {
+				const isBase64 = typeof wrapped.base64 === 'string' || /^[A-Za-z0-9+/=\s]+$/.test(inner.slice(0, 200));
+				data = isBase64 && asset.kind !== 'sql' ? Buffer.from(inner, 'base64') : Buffer.from(inner, 'utf8');
+				const declared = typeof wrapped.mime_type === 'string' ? wrapped.mime_type : typeof wrapped.mimeType === 'string' ? wrapped.mimeType : undefined;
+				mimeType = declared ?? (asset.kind === 'sql' ? 'text/csv' : asset.kind === 'chart' ? 'image/png' : 'application/octet-stream');
+			}
+		} catch {
+			// Not the wrapper: keep the JSON file as it came.
+		}
+	} else if (mimeType === 'text/plain' && asset.kind === 'sql') {
+		mimeType = 'text/csv';
+	}
+	const extension = EXTENSIONS[mimeType] ?? 'bin';
+	const safeId = asset.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80);
+	return { data, mimeType, fileName: `${asset.kind}-${safeId}.${extension}` };
+}
+
