@@ -11,10 +11,9 @@ import type {
 } from 'n8n-workflow';
 
 import { alationAuthType } from '../shared/auth/credentialGrants';
-import { HttpStatusError } from '../shared/http/errors';
 import { toNodeError } from '../shared/http/nodeErrors';
 import { runPerItem, withItemData } from '../shared/items';
-import { redactSecrets, withoutKeys } from '../shared/redact';
+import { redactDeep, redactSecrets, withoutKeys } from '../shared/redact';
 import { CredentialSession } from '../shared/session';
 
 /**
@@ -123,10 +122,11 @@ export class AlationSetWarehouseCredentials implements INodeType {
 		const contextOf = new Map<number, ItemContext>();
 		const toError = (error: unknown, itemIndex: number) => {
 			const context = contextOf.get(itemIndex);
-			const nodeError = toNodeError(context ? redactedHttpError(error, context.redact) : error, {
+			const nodeError = toNodeError(error, {
 				node: this.getNode(),
 				itemIndex,
 				secrets: context?.secrets() ?? [],
+				redact: context?.redact,
 				action: context?.action ?? 'Setting warehouse credentials',
 				statusHints: context?.statusHints ?? STATUS_HINTS,
 			});
@@ -178,9 +178,7 @@ export class AlationSetWarehouseCredentials implements INodeType {
 					configured: true,
 					httpStatus: response.status,
 				};
-				// runPerItem sets pairedItem on every item it returns (ItemResult has no room for it).
-				// eslint-disable-next-line @n8n/community-nodes/missing-paired-item
-				return { json: output };
+				return { json: output, pairedItem: { item: itemIndex } };
 			},
 			toError,
 		);
@@ -225,13 +223,6 @@ function serverFields(json: unknown, redact: (text: string) => string): IDataObj
 	return clean;
 }
 
-function redactDeep(value: unknown, redact: (text: string) => string, depth = 0): unknown {
-	if (typeof value === 'string') return redact(value);
-	if (depth > 20 || value === null || typeof value !== 'object') return value;
-	if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact, depth + 1));
-	return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact, depth + 1)]));
-}
-
 /** Shorter runs of base64 are not taken for a quote of the key: 16 characters are 12 bytes of it. */
 const KEY_QUOTE_MIN = 16;
 
@@ -250,47 +241,6 @@ function redactItem(text: string, secrets: readonly string[], keyBody: string): 
 					return false;
 				});
 	return redactSecrets(text, [...secrets, ...quotes]);
-}
-
-/**
- * The HTTP error rebuilt from the body the server sent, with the item's secrets redacted first.
- * HttpStatusError keeps the server's message on one line and cut to a bounded length: a secret
- * echoed there may be cut in half, and half a key is no longer found by toNodeError's redaction.
- * The parsed body still holds it whole.
- */
-function redactedHttpError(error: unknown, redact: (text: string) => string): unknown {
-	if (!(error instanceof HttpStatusError) || error.json === undefined) return error;
-	const json = redactDeep(error.json, redact);
-	const space = error.target.indexOf(' ');
-	return new HttpStatusError({
-		status: error.status,
-		method: error.target.slice(0, space),
-		url: error.target.slice(space + 1),
-		bodyText: JSON.stringify(error.serverMessage === undefined ? fieldErrors(json) : json),
-		retryAfter: error.retryAfterSeconds === undefined ? undefined : String(error.retryAfterSeconds),
-	});
-}
-
-/**
- * Django REST Framework answers a 400 with the rejected fields (`{"dp_id": ["…"], "non_field_errors":
- * ["…"]}`) rather than a `detail`; they become the detail, so the message says what was rejected.
- */
-function fieldErrors(json: unknown): unknown {
-	const messages = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
-	if (Array.isArray(json)) {
-		const list = messages(json);
-		return list.length > 0 ? { detail: list.join(' ') } : json;
-	}
-	if (json === null || typeof json !== 'object') return json;
-	const parts = Object.entries(json)
-		.map(([field, value]) => {
-			const list = messages(value);
-			if (list.length === 0) return '';
-			return field === 'non_field_errors' ? list.join(' ') : `${field}: ${list.join(' ')}`;
-		})
-		.filter((part) => part !== '')
-		.slice(0, 5);
-	return parts.length > 0 ? { detail: parts.join('; ') } : json;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -36,3 +36,11 @@ export function withoutKeys<T>(value: T, keys: readonly string[], depth = 0): T 
 	}
 	return out as T;
 }
+
+/** Applies `redact` to every string in JSON-like data (a copy; the input is left as it is). */
+export function redactDeep(value: unknown, redact: (text: string) => string, depth = 0): unknown {
+	if (typeof value === 'string') return redact(value);
+	if (depth > 20 || value === null || typeof value !== 'object') return value;
+	if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact, depth + 1));
+	return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact, depth + 1)]));
+}

@@ -1,10 +1,10 @@
+import { redactDeep, redactSecrets } from '../redact';
+import { oneLine, serverErrorText } from '../serverMessage';
 import { TokenRequestError } from './errors';
 import type { AccessToken, TokenGrant, TokenHttpResponse } from './types';
 
 /** When the server says nothing about lifetime, assume one hour (the common OAuth default). */
 export const DEFAULT_LIFETIME_MS = 60 * 60 * 1000;
-
-const MAX_SNIPPET = 200;
 
 /**
  * Turns a token endpoint's response into an AccessToken, or throws a TokenRequestError that says
@@ -16,9 +16,13 @@ const MAX_SNIPPET = 200;
 export function parseTokenResponse(grant: TokenGrant, response: TokenHttpResponse, now: number): AccessToken {
 	const { status } = response;
 	const body = readBody(response);
+	// Redacted before anything is shortened: a secret cut in half is no longer found by redaction.
+	const redact = (text: string) => redactSecrets(text, grant.secrets);
+	const said = (json: unknown) => serverErrorText(redactDeep(json, redact));
+	const snippet = (text: string) => oneLine(redact(text));
 
 	if (status < 200 || status >= 300) {
-		const serverMessage = serverErrorText(body.json) ?? snippet(body.text);
+		const serverMessage = said(body.json) ?? snippet(body.text);
 		throw new TokenRequestError({
 			failure: 'rejected',
 			status,
@@ -42,13 +46,13 @@ export function parseTokenResponse(grant: TokenGrant, response: TokenHttpRespons
 		throw invalid(
 			grant,
 			status,
-			`the token endpoint did not return a JSON object${body.text ? ` (got: ${snippet(body.text)})` : ''}`,
+			`the token endpoint did not return a JSON object${body.text ? ` (got: ${snippet(body.text) ?? ''})` : ''}`,
 			'Check that the base URL points at the instance itself and not at a proxy.',
 		);
 	}
 	const data = json as Record<string, unknown>;
 	if (typeof data.status === 'string' && data.status.toLowerCase() === 'failed') {
-		const detail = serverErrorText(data);
+		const detail = said(data);
 		throw new TokenRequestError({
 			failure: 'rejected',
 			status,
@@ -126,41 +130,6 @@ function readBody(response: TokenHttpResponse): ReadBody {
 		text = '';
 	}
 	return { text, json: response.body, looksLikeHtml: false };
-}
-
-/** The server's own words: OAuth `error`/`error_description`, DRF/FastAPI `detail`, or `message`. */
-export function serverErrorText(json: unknown): string | undefined {
-	if (json === null || typeof json !== 'object') return undefined;
-	const data = json as Record<string, unknown>;
-	const parts: string[] = [];
-	if (typeof data.error === 'string') parts.push(data.error);
-	if (typeof data.error_description === 'string') parts.push(data.error_description);
-	if (parts.length === 0) {
-		const detail = data.detail ?? data.message ?? data.details;
-		if (typeof detail === 'string') parts.push(detail);
-		else if (Array.isArray(detail)) parts.push(describeValidationErrors(detail));
-	}
-	const text = parts.filter((p) => p.trim() !== '').join(': ');
-	return text === '' ? undefined : snippet(text);
-}
-
-/** FastAPI-style `[{loc: ['body','message'], msg: 'Field required'}]` → `body.message: Field required`. */
-function describeValidationErrors(items: unknown[]): string {
-	return items
-		.slice(0, 5)
-		.map((item) => {
-			if (item === null || typeof item !== 'object') return String(item);
-			const { loc, msg } = item as { loc?: unknown; msg?: unknown };
-			const where = Array.isArray(loc) ? loc.join('.') : '';
-			return `${where}${where ? ': ' : ''}${typeof msg === 'string' ? msg : JSON.stringify(item)}`;
-		})
-		.join('; ');
-}
-
-function snippet(text: string): string | undefined {
-	const oneLine = text.replace(/\s+/g, ' ').trim();
-	if (oneLine === '') return undefined;
-	return oneLine.length > MAX_SNIPPET ? `${oneLine.slice(0, MAX_SNIPPET)}…` : oneLine;
 }
 
 function statusHint(status: number): string {

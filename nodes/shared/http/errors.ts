@@ -1,4 +1,4 @@
-import { serverErrorText } from '../auth/tokenResponse';
+import { serverErrorText } from '../serverMessage';
 
 /**
  * A non-2xx answer from an Alation/DataClarity endpoint. Carries what the server said (bounded)

@@ -3,7 +3,8 @@ import type { INode, JsonObject } from 'n8n-workflow';
 
 import { CredentialInputError } from '../auth/credentialGrants';
 import { TokenRequestError } from '../auth/errors';
-import { redactSecrets } from '../redact';
+import { redactDeep, redactSecrets } from '../redact';
+import { oneLine, serverErrorText } from '../serverMessage';
 import { CONNECT_TIMEOUT_MS } from './dispatcher';
 import { RedirectRefusedError } from './client';
 import { HttpStatusError } from './errors';
@@ -24,6 +25,8 @@ export interface ErrorContext {
 	action: string;
 	/** Advice per HTTP status that fits the node better than the defaults. */
 	statusHints?: Partial<Record<number, string>>;
+	/** Extra redaction after the secrets' (e.g. quotes of a private key's body). */
+	redact?: (text: string) => string;
 	/** Timeouts in force, to name them in messages (ms). */
 	headersTimeoutMs?: number;
 	bodyTimeoutMs?: number;
@@ -143,15 +146,29 @@ export function describeNetworkError(error: unknown, ctx: Pick<ErrorContext, 'he
 	}
 }
 
+/** A short plain-text body (e.g. "upstream connect error") is worth showing; an HTML page is not. */
+function plainText(body: string, clean: (text: string) => string): string | undefined {
+	if (/^\s*</.test(body)) return undefined;
+	return oneLine(clean(body));
+}
+
 export function isAbortError(error: unknown): boolean {
 	const e = error as { name?: unknown; code?: unknown };
 	return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
 }
 
+function cleaner(ctx: ErrorContext): (text: string) => string {
+	return (text) => {
+		const withoutSecrets = redactSecrets(text, ctx.secrets);
+		return ctx.redact ? ctx.redact(withoutSecrets) : withoutSecrets;
+	};
+}
+
 /** A NodeApiError built from words only, redacted: no raw error object (which could hold headers) is attached. */
 export function nodeApiError(ctx: ErrorContext, message: string, description: string, httpCode?: number): NodeApiError {
-	const m = redactSecrets(message, ctx.secrets);
-	const d = redactSecrets(description, ctx.secrets);
+	const clean = cleaner(ctx);
+	const m = clean(message);
+	const d = clean(description);
 	const code = httpCode === undefined ? undefined : String(httpCode);
 	// A fresh, minimal object: NodeApiError keeps what it is given, and we give it nothing but words.
 	const response: JsonObject = code === undefined ? { message: m } : { message: m, httpCode: code };
@@ -159,8 +176,9 @@ export function nodeApiError(ctx: ErrorContext, message: string, description: st
 }
 
 export function nodeOperationError(ctx: ErrorContext, message: string, description: string): NodeOperationError {
-	return new NodeOperationError(ctx.node, redactSecrets(message, ctx.secrets), {
-		description: redactSecrets(description, ctx.secrets),
+	const clean = cleaner(ctx);
+	return new NodeOperationError(ctx.node, clean(message), {
+		description: clean(description),
 		itemIndex: ctx.itemIndex,
 	});
 }
@@ -177,7 +195,11 @@ export function toNodeError(error: unknown, ctx: ErrorContext): NodeApiError | N
 		return api(`${ctx.action} failed: ${error.message}`, error.hint, error.status);
 	}
 	if (error instanceof HttpStatusError) {
-		const said = error.serverMessage ? `: ${error.serverMessage}` : '';
+		// Rebuilt from the redacted body: the stored message is already shortened, and a secret cut
+		// in half by shortening would no longer be found by redaction.
+		const clean = cleaner(ctx);
+		const serverMessage = error.json !== undefined ? serverErrorText(redactDeep(error.json, clean)) : plainText(error.bodySnippet, clean);
+		const said = serverMessage ? `: ${serverMessage}` : '';
 		return api(
 			`${ctx.action} failed: the server answered ${error.status}${said}`,
 			statusHint(error.status, ctx.statusHints),
