@@ -19,7 +19,7 @@ import './n8n-env';
 
 import { randomUUID } from 'node:crypto';
 
-import { Credentials, ExecutionLifecycleHooks, ExternalSecretsProxy, WorkflowExecute, getAdditionalKeys } from 'n8n-core';
+import { Credentials, ExecutionLifecycleHooks, ExternalSecretsProxy, LoadOptionsContext, WorkflowExecute, getAdditionalKeys } from 'n8n-core';
 import {
 	ICredentialsHelper,
 	NodeConnectionTypes,
@@ -856,4 +856,39 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		status: run.status,
 		canceled,
 	};
+}
+
+/**
+ * A real n8n-core `LoadOptionsContext` for a node: what the editor uses to call a node's
+ * list-search and load-options methods (e.g. the "From list" mode of a resource locator).
+ */
+export function loadOptionsContext(options: {
+	nodeType: INodeType;
+	parameters: INodeParameters;
+	credentials: Record<string, StoredCredential>;
+	credentialTypes: ICredentialType[];
+}): LoadOptionsContext {
+	const nodeTypeName = `n8n-nodes-alation.${options.nodeType.description.name}`;
+	const helper = new TestCredentialsHelper(options.credentialTypes, Object.values(options.credentials));
+	const node: INode = {
+		id: randomUUID(),
+		name: options.nodeType.description.displayName,
+		type: nodeTypeName,
+		typeVersion: highestVersion(options.nodeType.description.version),
+		position: [0, 0],
+		parameters: options.parameters,
+		credentials: Object.fromEntries(
+			Object.entries(options.credentials).map(([typeName, credential]) => [typeName, { id: credential.id, name: credential.name }]),
+		),
+	};
+	const workflow = new Workflow({
+		id: 'harnessLoadOptions',
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes: new TestNodeTypes({ [nodeTypeName]: options.nodeType }),
+	});
+	const workflowData = { id: workflow.id, name: 'load options', active: false, nodes: [node], connections: {} } as unknown as IWorkflowBase;
+	const hooks = new ExecutionLifecycleHooks('manual', 'load-options', workflowData);
+	return new LoadOptionsContext(workflow, node, buildAdditionalData(helper, hooks, 'load-options', workflow.id, 'manual'), 'parameters.agent');
 }

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { runNode } from '../helpers/n8n';
+import { loadOptionsContext, runNode } from '../helpers/n8n';
 import type { RunNodeOptions, StoredCredential } from '../helpers/n8n';
 import { DEMO_SECRETS, expectNoSecrets, visibleRunData } from '../helpers/secrets';
 import { AGENTS, DEMO, answerText, startSimulator } from '../simulator';
@@ -13,6 +13,7 @@ import type { Simulator } from '../simulator';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationAgentChat } from '../../nodes/AlationAgentChat/AlationAgentChat.node';
+import { searchAgents } from '../../nodes/AlationAgentChat/listAgents';
 import { tokenCache } from '../../nodes/shared/auth/tokenCache';
 import { readText, send } from '../../nodes/shared/http/client';
 
@@ -533,5 +534,58 @@ describe('as an AI Agent tool', () => {
 
 	test('the node is usable as a tool', () => {
 		expect(node.description.usableAsTool).toBe(true);
+	});
+});
+
+describe('the agent list ("From list" mode)', () => {
+	const context = (data: IDataObject = {}) =>
+		loadOptionsContext({ nodeType: node, parameters: {}, credentials: { alationApi: alation(data) }, credentialTypes: [new AlationApi()] });
+
+	test('lists built-in agents by ref and custom agents by UUID, with descriptions', async () => {
+		const result = await searchAgents.call(context());
+		expect(result.results).toHaveLength(AGENTS.length);
+		expect(result.results).toContainEqual({ name: 'Catalog Search Agent', value: 'catalog_search_agent', description: expect.stringContaining('Searches the catalog') });
+		expect(result.results).toContainEqual({ name: 'Sales Helper (custom)', value: SALES_HELPER, description: expect.any(String) });
+		expect(result.paginationToken).toBeUndefined();
+		const [request] = sim.requestLog.filter((r) => r.at >= testStartedAt && r.path === '/ai/api/v1/config/agent');
+		expect(request.query).toEqual({ limit: '100', offset: '0' });
+	});
+
+	test('search filters by name, ref or description', async () => {
+		const result = await searchAgents.call(context(), 'chart');
+		expect(result.results.map((r) => r.value)).toEqual(['charting_agent']);
+	});
+
+	test('pages with limit/offset: a full page gives a pagination token', async () => {
+		const page = Array.from({ length: 100 }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `Agent ${i}`, is_default: false, default_ref: null }));
+		intercept('GET', '/ai/api/v1/config/agent', (_req, res) => {
+			res.writeHead(200, { 'content-type': 'application/json' });
+			res.end(JSON.stringify({ data: page, total: 150 }));
+		});
+		const first = await searchAgents.call(context());
+		expect(first.results).toHaveLength(100);
+		expect(first.paginationToken).toBe('100');
+		const second = await searchAgents.call(context(), undefined, '100');
+		expect(second.paginationToken).toBeUndefined();
+		expect(sim.requestLog.filter((r) => r.at >= testStartedAt && r.path === '/ai/api/v1/config/agent').map((r) => r.query.offset)).toEqual(['0', '100']);
+	});
+
+	test('a list that cannot be loaded gives a clear error', async () => {
+		intercept('GET', '/ai/api/v1/config/agent', (_req, res) => {
+			res.writeHead(403, { 'content-type': 'application/json' });
+			res.end('{"detail":"Agent Studio is not enabled"}');
+		});
+		const error = (await searchAgents.call(context()).catch((e: unknown) => e)) as Error & { description?: string };
+		expect(error.message).toBe('Loading the agent list failed: the server answered 403: Agent Studio is not enabled');
+		expect(error.description).toMatch(/"By ID" mode/);
+	});
+
+	test('with a refresh-token credential: says an OAuth client is needed', async () => {
+		const error = (await searchAgents
+			.call(context({ authType: 'refreshToken', userId: String(DEMO.userId), refreshToken: DEMO.refreshToken }))
+			.catch((e: unknown) => e)) as Error & { description?: string };
+		expect(error.message).toMatch(/answered 401/);
+		expect(error.description).toMatch(/Agent Studio needs an OAuth client credential/);
+		expectNoSecrets({ message: error.message, description: error.description }, DEMO_SECRETS);
 	});
 });
