@@ -1,7 +1,7 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
-import { runPerItem } from '../shared/items';
+import { carryItemData, runPerItem } from '../shared/items';
 import { CredentialSession } from '../shared/session';
 import { agentChatError } from './agentChatError';
 import { ChatLocks } from './chatLocks';
@@ -42,31 +42,33 @@ export class AlationAgentChat implements INodeType {
 		// as the tool's output, so it can react, instead of failing the whole workflow.
 		const asTool = this.getNode().type.endsWith('Tool');
 		const locks = new ChatLocks();
-		const sessions = new Map<number, CredentialSession>();
+		const node = this.getNode();
 
 		const items = await runPerItem(
 			this,
 			async (itemIndex) => {
-				let input;
-				let session;
+				// In a streaming chat every item is one message: opened here, closed with 'end' on success
+				// and with 'error' + 'end' on any failure, so the chat never waits for a message that died.
+				if (streaming) this.sendChunk('begin', itemIndex);
+				let session: CredentialSession | undefined;
 				try {
-					input = readAgentChatInput(this, itemIndex);
+					const input = readAgentChatInput(this, itemIndex);
 					session = await CredentialSession.open(this, 'alationApi', itemIndex);
-					sessions.set(itemIndex, session);
+					const run = { ctx: this, session, input, itemIndex, streaming };
+					const output = await locks.run(input.chatId, async () => await runAgentChat(run));
+					if (streaming) this.sendChunk('end', itemIndex);
+					return output;
 				} catch (error) {
-					const failure = agentChatError(error, { node: this.getNode(), itemIndex, secrets: session?.secrets ?? [] }, session);
+					const failure = carryItemData(error, agentChatError(error, { node, itemIndex, secrets: session?.secrets ?? [] }, session));
 					if (streaming) {
-						// Even a run that fails before it starts closes its chat bubble.
 						this.sendChunk('error', itemIndex, failure.message);
 						this.sendChunk('end', itemIndex);
 					}
 					throw failure;
 				}
-				const run = { ctx: this, session, input, itemIndex, streaming };
-				return await locks.run(input.chatId, async () => await runAgentChat(run));
 			},
-			(error, itemIndex) =>
-				agentChatError(error, { node: this.getNode(), itemIndex, secrets: sessions.get(itemIndex)?.secrets ?? [] }, sessions.get(itemIndex)),
+			// Failures arrive already mapped (above); this only types the contract.
+			(error, itemIndex) => agentChatError(error, { node, itemIndex, secrets: [] }),
 			{ concurrency, errorsAsOutput: asTool },
 		);
 		return [items];

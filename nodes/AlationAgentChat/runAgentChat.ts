@@ -14,7 +14,8 @@ import type { AgentChatInput } from './chatRequest';
 
 /**
  * One agent run for one item: open the stream (retrying only before the first response byte),
- * read it, stream the growing answer to the chat if the execution streams, assemble the output.
+ * read it, send the growing answer to the chat if the execution streams (the node opens and closes
+ * the chat message around this), assemble the output.
  *
  * Time limits: connecting 30 s (the shared dispatcher); `idleTimeoutMs` for the response headers and
  * for every silence in the body (undici's bodyTimeout: any byte, `: ping` comments included, resets
@@ -84,7 +85,6 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 	const signal = session.signal ? AbortSignal.any([session.signal, deadline]) : deadline;
 	const assembler = new AnswerAssembler({ includeEvents: input.includeEvents });
 
-	if (streaming) ctx.sendChunk('begin', itemIndex);
 	try {
 		const response = await openStream(run, signal);
 		try {
@@ -110,14 +110,8 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 		const answer = assembler.result();
 		const json = outputJson(answer, input, Date.now() - started);
 		const binary = input.downloadAssets && answer.assets.length > 0 ? await downloadAssets(run, answer, json, signal) : undefined;
-		if (streaming) ctx.sendChunk('end', itemIndex);
 		return binary ? { json, binary, pairedItem: { item: itemIndex } } : { json, pairedItem: { item: itemIndex } };
 	} catch (error) {
-		if (streaming) {
-			// Close the chat's bubble with the reason, so the chat never hangs on a failed run.
-			ctx.sendChunk('error', itemIndex, error instanceof Error ? error.message : String(error));
-			ctx.sendChunk('end', itemIndex);
-		}
 		throw requestPhaseFailure(error, deadline, session.signal, input);
 	}
 }

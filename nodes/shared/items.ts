@@ -28,6 +28,13 @@ export function withItemData<E extends Error>(error: E, json: IDataObject): E {
  * to the error output when its JSON has `error` and no keys other than `error`, `message`, `details`.
  * So the item gets no `error` property, and everything else goes under `details`.
  */
+/** Keeps the item data of an error on the error it was mapped to. */
+export function carryItemData<E extends Error>(from: unknown, to: E): E {
+	const itemData = (from as { itemData?: IDataObject } | undefined)?.itemData;
+	if (itemData && !(to as E & { itemData?: IDataObject }).itemData) withItemData(to, itemData);
+	return to;
+}
+
 export function errorItemJson(error: unknown): IDataObject {
 	const e = error as Error & { description?: unknown; httpCode?: unknown; itemData?: IDataObject };
 	const details: IDataObject = {};
@@ -60,9 +67,7 @@ export async function runPerItem(
 				const output = await handler(itemIndex);
 				results[itemIndex] = { ...output, pairedItem: { item: itemIndex } };
 			} catch (raw) {
-				const error = toError(raw, itemIndex);
-				const itemData = (raw as { itemData?: IDataObject })?.itemData;
-				if (itemData) withItemData(error, itemData);
+				const error = carryItemData(raw, toError(raw, itemIndex));
 				if (continueOnFail) {
 					results[itemIndex] = { json: errorItemJson(error), pairedItem: { item: itemIndex } };
 				} else {

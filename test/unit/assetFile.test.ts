@@ -1,0 +1,36 @@
+import { assetFile } from '../../nodes/AlationAgentChat/runAgentChat';
+
+describe('assetFile: the shapes an asset download comes in', () => {
+	test('CSV as it is', () => {
+		const file = assetFile({ kind: 'sql', id: 'a1' }, 'text/csv; charset=utf-8', Buffer.from('id\n1\n'));
+		expect(file).toEqual({ data: Buffer.from('id\n1\n'), mimeType: 'text/csv', fileName: 'sql-a1.csv' });
+	});
+
+	test('SQL result served as text/plain or without a type is CSV', () => {
+		expect(assetFile({ kind: 'sql', id: 'a1' }, 'text/plain', Buffer.from('x')).mimeType).toBe('text/csv');
+		expect(assetFile({ kind: 'sql', id: 'a1' }, '', Buffer.from('x')).mimeType).toBe('text/csv');
+	});
+
+	test('a chart as PNG', () => {
+		const png = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+		expect(assetFile({ kind: 'chart', id: 'c/1' }, 'image/png', png)).toEqual({ data: png, mimeType: 'image/png', fileName: 'chart-c_1.png' });
+	});
+
+	test('a chart wrapped in JSON {base64} / {data}', () => {
+		const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+		const wrapped = Buffer.from(JSON.stringify({ base64: png.toString('base64') }));
+		expect(assetFile({ kind: 'chart', id: 'c1' }, 'application/json', wrapped)).toMatchObject({ data: png, mimeType: 'image/png' });
+		const data = Buffer.from(JSON.stringify({ data: png.toString('base64'), mime_type: 'image/jpeg' }));
+		expect(assetFile({ kind: 'chart', id: 'c1' }, 'application/json', data)).toMatchObject({ data: png, mimeType: 'image/jpeg', fileName: 'chart-c1.jpg' });
+	});
+
+	test('CSV wrapped in JSON {content}', () => {
+		const wrapped = Buffer.from(JSON.stringify({ content: 'id,name\n1,alpha\n' }));
+		expect(assetFile({ kind: 'sql', id: 's1' }, 'application/json', wrapped)).toMatchObject({ data: Buffer.from('id,name\n1,alpha\n'), mimeType: 'text/csv' });
+	});
+
+	test('other JSON is kept as a JSON file', () => {
+		const json = Buffer.from('{"rows": [1, 2]}');
+		expect(assetFile({ kind: 'sql', id: 's1' }, 'application/json', json)).toMatchObject({ data: json, mimeType: 'application/json', fileName: 'sql-s1.json' });
+	});
+});
