@@ -138,6 +138,8 @@ export class AlationApi implements ICredentialType {
 				'={{ (/^https?:\\/\\//i.test($credentials.baseUrl.trim()) ? "" : "https://") + $credentials.baseUrl.trim().replace(/\\/+$/, "") }}',
 			url: '/integration/v1/userinfo/',
 			method: 'GET',
+			// The Test button must work for a self-signed on-premise instance too.
+			skipSslCertificateValidation: '={{ $credentials.allowUnauthorizedCerts === true }}',
 		},
 	};
 }

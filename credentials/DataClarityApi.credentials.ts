@@ -130,6 +130,8 @@ export class DataClarityApi implements ICredentialType {
 				'={{ (/^https?:\\/\\//i.test($credentials.serverUrl.trim()) ? "" : "https://") + $credentials.serverUrl.trim().replace(/\\/+$/, "") }}',
 			url: '/dp/api/v1/aiconnections/types',
 			method: 'GET',
+			// The Test button must work for a self-signed on-premise instance too.
+			skipSslCertificateValidation: '={{ $credentials.allowUnauthorizedCerts === true }}',
 		},
 	};
 }

@@ -72,6 +72,7 @@ function safeOrigin(url: string): string {
 export async function send(options: SendOptions): Promise<HttpResponse> {
 	let url = options.url;
 	for (let hop = 0; ; hop++) {
+		const target = url;
 		const response = await request(url, {
 			method: options.method,
 			headers: { 'user-agent': USER_AGENT, ...options.headers },
@@ -80,6 +81,8 @@ export async function send(options: SendOptions): Promise<HttpResponse> {
 			signal: options.signal,
 			headersTimeout: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
 			bodyTimeout: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+		}).catch((error: unknown) => {
+			throw withTarget(error, target);
 		});
 		const location = header(response.headers, 'location');
 		if (!isFollowableRedirect(options.method, response.statusCode) || location === undefined || hop >= MAX_REDIRECTS) {
@@ -90,6 +93,17 @@ export async function send(options: SendOptions): Promise<HttpResponse> {
 		if (new URL(next).origin !== new URL(url).origin) throw new RedirectRefusedError(response.statusCode, url, next);
 		url = next;
 	}
+}
+
+/**
+ * Notes on a failed request's error which host it was for (`host:port`), so messages can name it:
+ * undici's TLS, timeout and socket errors do not. The error itself is unchanged otherwise.
+ */
+function withTarget(error: unknown, url: string): unknown {
+	if (error !== null && typeof error === 'object' && !('requestHost' in error)) {
+		Object.defineProperty(error, 'requestHost', { value: new URL(url).host, enumerable: false });
+	}
+	return error;
 }
 
 function isFollowableRedirect(method: HttpMethod, status: number): boolean {

@@ -79,7 +79,8 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function hostOf(error: unknown): string {
-	const e = error as { hostname?: unknown; host?: unknown; address?: unknown; port?: unknown; cause?: unknown };
+	const e = error as { requestHost?: unknown; hostname?: unknown; host?: unknown; address?: unknown; port?: unknown; cause?: unknown };
+	if (typeof e?.requestHost === 'string') return e.requestHost;
 	const host = e?.hostname ?? e?.host ?? e?.address;
 	if (typeof host === 'string') return typeof e.port === 'number' ? `${host}:${e.port}` : host;
 	return e?.cause ? hostOf(e.cause) : 'the server';
