@@ -9,6 +9,7 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { credentialTestRequest, ignoreSslIssuesProperty, storedTokenProperties } from '../nodes/shared/auth/credentialProperties';
 import { authenticateRequest, preAuthenticate } from '../nodes/shared/auth/n8nCredentialAuth';
 
 /**
@@ -97,29 +98,10 @@ export class AlationApi implements ICredentialType {
 			required: true,
 			displayOptions: { show: { authType: ['refreshToken'] } },
 		},
-		// A boolean switch, not a secret: the rule matches "Cert" in the name.
-		// eslint-disable-next-line @n8n/community-nodes/credential-password-field
-		{
-			displayName: 'Ignore SSL Issues (Insecure)',
-			name: 'allowUnauthorizedCerts',
-			type: 'boolean',
-			default: false,
-			description:
-				'Whether to connect even if the TLS certificate cannot be verified, e.g. a self-signed on-premise instance',
-		},
-		{
-			displayName: 'Access Token',
-			name: 'accessToken',
-			type: 'hidden',
-			typeOptions: { expirable: true, password: true },
-			default: '',
-		},
-		{
-			displayName: 'Expires At',
-			name: 'expiresAt',
-			type: 'hidden',
-			default: 0,
-		},
+		ignoreSslIssuesProperty(
+			'Whether to connect even if the TLS certificate cannot be verified, e.g. a self-signed on-premise instance',
+		),
+		...storedTokenProperties,
 	];
 
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
@@ -131,15 +113,5 @@ export class AlationApi implements ICredentialType {
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> => await authenticateRequest('alationApi', credentials, requestOptions);
 
-	test: ICredentialTestRequest = {
-		request: {
-			// Tolerates what normalizeBaseUrl tolerates: a missing scheme and trailing slashes.
-			baseURL:
-				'={{ (/^https?:\\/\\//i.test($credentials.baseUrl.trim()) ? "" : "https://") + $credentials.baseUrl.trim().replace(/\\/+$/, "") }}',
-			url: '/integration/v1/userinfo/',
-			method: 'GET',
-			// The Test button must work for a self-signed on-premise instance too.
-			skipSslCertificateValidation: '={{ $credentials.allowUnauthorizedCerts === true }}',
-		},
-	};
+	test: ICredentialTestRequest = credentialTestRequest('baseUrl', '/integration/v1/userinfo/');
 }

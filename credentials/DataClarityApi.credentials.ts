@@ -9,6 +9,7 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { credentialTestRequest, ignoreSslIssuesProperty, storedTokenProperties } from '../nodes/shared/auth/credentialProperties';
 import { authenticateRequest, preAuthenticate } from '../nodes/shared/auth/n8nCredentialAuth';
 
 /**
@@ -91,28 +92,10 @@ export class DataClarityApi implements ICredentialType {
 			required: true,
 			displayOptions: { show: { flow: ['password'] } },
 		},
-		// A boolean switch, not a secret: the rule matches "Cert" in the name.
-		// eslint-disable-next-line @n8n/community-nodes/credential-password-field
-		{
-			displayName: 'Ignore SSL Issues (Insecure)',
-			name: 'allowUnauthorizedCerts',
-			type: 'boolean',
-			default: false,
-			description: 'Whether to connect even if the TLS certificate cannot be verified',
-		},
-		{
-			displayName: 'Access Token',
-			name: 'accessToken',
-			type: 'hidden',
-			typeOptions: { expirable: true, password: true },
-			default: '',
-		},
-		{
-			displayName: 'Expires At',
-			name: 'expiresAt',
-			type: 'hidden',
-			default: 0,
-		},
+		ignoreSslIssuesProperty(
+			'Whether to connect even if the TLS certificate cannot be verified',
+		),
+		...storedTokenProperties,
 	];
 
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject): Promise<IDataObject> {
@@ -124,14 +107,5 @@ export class DataClarityApi implements ICredentialType {
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> => await authenticateRequest('dataClarityApi', credentials, requestOptions);
 
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL:
-				'={{ (/^https?:\\/\\//i.test($credentials.serverUrl.trim()) ? "" : "https://") + $credentials.serverUrl.trim().replace(/\\/+$/, "") }}',
-			url: '/dp/api/v1/aiconnections/types',
-			method: 'GET',
-			// The Test button must work for a self-signed on-premise instance too.
-			skipSslCertificateValidation: '={{ $credentials.allowUnauthorizedCerts === true }}',
-		},
-	};
+	test: ICredentialTestRequest = credentialTestRequest('serverUrl', '/dp/api/v1/aiconnections/types');
 }

@@ -1,0 +1,52 @@
+import type { ICredentialTestRequest, INodeProperties } from 'n8n-workflow';
+
+/**
+ * What the Alation API and DataClarity API credentials have in common: the TLS switch, the hidden
+ * token n8n stores, and the shape of the Test button's request.
+ */
+
+// A boolean switch, not a secret (the community-node lint rule matches "Cert" in the name).
+export const ignoreSslIssuesProperty = (description: string): INodeProperties => ({
+	displayName: 'Ignore SSL Issues (Insecure)',
+	name: 'allowUnauthorizedCerts',
+	type: 'boolean',
+	default: false,
+	description,
+});
+
+/**
+ * n8n's pre-request token fetch: `accessToken` is the expirable property (n8n calls
+ * `preAuthentication` when it is empty or refused); `expiresAt` (epoch ms) lets the package reuse the
+ * stored token after a restart instead of minting one. Only declared properties are persisted.
+ */
+export const storedTokenProperties: INodeProperties[] = [
+	{
+		displayName: 'Access Token',
+		name: 'accessToken',
+		type: 'hidden',
+		typeOptions: { expirable: true, password: true },
+		default: '',
+	},
+	{
+		displayName: 'Expires At',
+		name: 'expiresAt',
+		type: 'hidden',
+		default: 0,
+	},
+];
+
+/**
+ * The Test button's request: `path` on the credential's address, tolerating what the token code
+ * tolerates (a missing scheme, trailing slashes) and honouring "Ignore SSL Issues".
+ */
+export function credentialTestRequest(urlField: 'baseUrl' | 'serverUrl', path: string): ICredentialTestRequest {
+	const url = `$credentials.${urlField}.trim()`;
+	return {
+		request: {
+			baseURL: `={{ (/^https?:\\/\\//i.test(${url}) ? "" : "https://") + ${url}.replace(/\\/+$/, "") }}`,
+			url: path,
+			method: 'GET',
+			skipSslCertificateValidation: '={{ $credentials.allowUnauthorizedCerts === true }}',
+		},
+	};
+}
