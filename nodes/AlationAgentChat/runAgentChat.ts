@@ -91,8 +91,8 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 		const response = await openStream(run, signal);
 		try {
 			const stats = await readAgentStream(response.body, {
-				onEvent: (event) => {
-					const text = assembler.add(event);
+				onEvent: (event, raw) => {
+					const text = assembler.add(event, raw.data.length);
 					if (streaming && text !== '') ctx.sendChunk('item', itemIndex, text);
 				},
 			});

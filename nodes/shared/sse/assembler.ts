@@ -115,13 +115,16 @@ export interface AssembledAnswer {
 }
 
 export interface AssemblerOptions {
-	/** Keep the raw events (the first `maxEvents`). */
+	/** Keep the raw events (the first `maxEvents`, at most `maxEventsBytes` of them). */
 	includeEvents?: boolean;
+	/** Default 10 MiB of event data: a few huge events must not be kept whole. */
+	maxEventsBytes?: number;
 	/** Default 1000. */
 	maxEvents?: number;
 }
 
 export const DEFAULT_MAX_EVENTS = 1000;
+export const DEFAULT_MAX_EVENTS_BYTES = 10 * 1024 * 1024;
 
 /** Separator streamed before the text of a new response message. */
 export const MESSAGE_SEPARATOR = '\n\n';
@@ -293,6 +296,8 @@ function messageTextLength(message: MessageState): number {
 export class AnswerAssembler {
 	private readonly includeEvents: boolean;
 	private readonly maxEvents: number;
+	private readonly maxEventsBytes: number;
+	private keptEventBytes = 0;
 	private readonly events: unknown[] = [];
 	private eventsTruncated = false;
 
@@ -315,16 +320,23 @@ export class AnswerAssembler {
 		this.includeEvents = options.includeEvents === true;
 		const max = options.maxEvents;
 		this.maxEvents = typeof max === 'number' && max >= 0 ? Math.floor(max) : DEFAULT_MAX_EVENTS;
+		const maxBytes = options.maxEventsBytes;
+		this.maxEventsBytes = typeof maxBytes === 'number' && maxBytes >= 0 ? maxBytes : DEFAULT_MAX_EVENTS_BYTES;
 	}
 
 	/**
 	 * Feeds one parsed event. Returns the answer text this event added, for live streaming
 	 * (see the invariants at the top of this file); '' when it added none. Never throws.
 	 */
-	add(event: unknown): string {
-		if (this.includeEvents) {
-			if (this.events.length < this.maxEvents) this.events.push(event);
-			else this.eventsTruncated = true;
+	add(event: unknown, size = 0): string {
+		if (this.includeEvents && !this.eventsTruncated) {
+			// `size`: the event's data length as received (the reader knows it); kept events are bounded by both.
+			if (this.events.length < this.maxEvents && this.keptEventBytes + size <= this.maxEventsBytes) {
+				this.events.push(event);
+				this.keptEventBytes += size;
+			} else {
+				this.eventsTruncated = true;
+			}
 		}
 		if (!isRecord(event)) return '';
 		if (this.chatId === undefined) this.chatId = idString(event.chat_id);
