@@ -21,7 +21,8 @@ export class AlationAgentChat implements INodeType {
 		icon: { light: 'file:alation.svg', dark: 'file:alation.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["agent"].cachedResultName || $parameter["agent"].value }}',
+		// In expressions a resource locator is its plain value (checked in n8n 2.41).
+		subtitle: '={{ $parameter["agent"] }}',
 		description:
 			'Ask an Alation Agent Studio agent a question about your data catalog or data products and get its answer, tool calls and result files',
 		defaults: { name: 'Alation Agent Chat' },

@@ -1,4 +1,4 @@
-import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
 
 import {
 	alationBaseUrl,
@@ -8,26 +8,45 @@ import {
 	grantFor,
 } from './auth/credentialGrants';
 import type { CredentialTypeName } from './auth/credentialGrants';
-import { tokenCache, withTokenRetry } from './auth/tokenCache';
+import { TokenCache, tokenCache, withTokenRetry } from './auth/tokenCache';
 import type { StoredToken } from './auth/tokenCache';
 import { headerValue } from './auth/types';
 import type { AccessToken, PostFn, TokenGrant } from './auth/types';
 import { discard, requestJson, send, undiciPost } from './http/client';
 import type { HttpResponse, JsonResponse, SendOptions } from './http/client';
 
-export type SessionContext = Pick<IExecuteFunctions, 'getCredentials'> & {
+/** What a session needs from n8n: `execute` contexts and list-search / load-options contexts both have it. */
+export type SessionContext = Pick<IExecuteFunctions, 'getCredentials' | 'getNode'> & {
 	getExecutionCancelSignal?: () => AbortSignal | undefined;
+	helpers: Partial<Pick<IExecuteFunctions['helpers'], 'httpRequestWithAuthentication'>>;
 };
+
+/** A cheap authenticated GET per credential type: the request n8n sends after it fetched and stored a token. */
+const PROBE_PATHS: Record<CredentialTypeName, string> = {
+	alationApi: '/integration/v1/userinfo/',
+	dataClarityApi: '/dp/api/v1/aiconnections/types',
+};
+
+/** One "fetch a token and have n8n store it" per credential identity at a time, process-wide. */
+const storing = new Map<string, Promise<AccessToken>>();
 
 /**
  * A node's view of one credential: its grant, its secrets (for redaction), and authorized requests
  * that take their token from the shared cache and recover once from a 401.
+ *
+ * Where a token comes from, in order: the process-wide cache; the token stored in the n8n
+ * credential (as the item started, then as stored now — another n8n process, a queue-mode worker or
+ * a CLI run, may have stored a newer one); else one new token, fetched through n8n's own pre-request
+ * token fetch so that n8n stores it in the credential for every other process. Alation invalidates
+ * the previous token at every mint, so processes that share a credential must share its token.
  */
 export class CredentialSession {
 	/** Tokens handed out through this session: they join the redaction list of its errors. */
 	private readonly issued = new Set<string>();
 
 	private constructor(
+		private readonly ctx: SessionContext,
+		private readonly itemIndex: number | undefined,
 		readonly type: CredentialTypeName,
 		readonly credentials: ICredentialDataDecryptedObject,
 		readonly grant: TokenGrant,
@@ -40,7 +59,7 @@ export class CredentialSession {
 		const credentials = await ctx.getCredentials<ICredentialDataDecryptedObject>(type, itemIndex);
 		const grant = grantFor(type, credentials);
 		const baseUrl = type === 'alationApi' ? alationBaseUrl(credentials) : dataClarityServerUrl(credentials);
-		return new CredentialSession(type, credentials, grant, baseUrl, ctx.getExecutionCancelSignal?.());
+		return new CredentialSession(ctx, itemIndex, type, credentials, grant, baseUrl, ctx.getExecutionCancelSignal?.());
 	}
 
 	get allowUnauthorizedCerts(): boolean {
@@ -56,14 +75,9 @@ export class CredentialSession {
 		return undiciPost({ allowUnauthorizedCerts: this.allowUnauthorizedCerts, signal: this.signal });
 	}
 
-	/** The token n8n stored in the credential (via preAuthentication): seeds the cache after a restart. */
-	private get stored(): StoredToken {
-		return { accessToken: this.credentials.accessToken, expiresAt: this.credentials.expiresAt };
-	}
-
-	/** A valid token from the shared cache; `forceNew` mints one (see the cache's warning first). */
+	/** A valid token; `forceNew` mints one (read the token cache's warning first). */
 	async token(forceNew = false): Promise<AccessToken> {
-		const token = await tokenCache.getToken(this.grant, this.post, { forceNew, seed: this.stored });
+		const token = await this.validToken(forceNew);
 		this.issued.add(token.value);
 		return token;
 	}
@@ -71,18 +85,15 @@ export class CredentialSession {
 	/** Sends with the token header; on 401 gets a new token (once) and sends once more. */
 	async send(options: SendOptions): Promise<HttpResponse> {
 		return await withTokenRetry({
-			grant: this.grant,
-			post: this.post,
-			seed: this.stored,
-			call: async (token) => {
-				this.issued.add(token.value);
-				return await send({
+			getToken: async () => await this.token(),
+			tokenRefused: (token) => tokenCache.tokenRefused(this.grant, token),
+			call: async (token) =>
+				await send({
 					...options,
 					allowUnauthorizedCerts: this.allowUnauthorizedCerts,
 					signal: options.signal ?? this.signal,
 					headers: { ...options.headers, [this.grant.scheme.headerName]: headerValue(this.grant.scheme, token.value) },
-				});
-			},
+				}),
 			isUnauthorized: (response) => response.status === 401,
 			discard: async (response) => await discard(response.body),
 		});
@@ -92,4 +103,67 @@ export class CredentialSession {
 	async json(options: SendOptions): Promise<JsonResponse> {
 		return await requestJson(options, async (o) => await this.send(o));
 	}
+
+	private async validToken(forceNew: boolean): Promise<AccessToken> {
+		if (!forceNew) {
+			const ready = tokenCache.peek(this.grant) ?? tokenCache.adopt(this.grant, storedToken(this.credentials));
+			if (ready) return ready;
+			const latest = await this.ctx.getCredentials<ICredentialDataDecryptedObject>(this.type, this.itemIndex);
+			const adopted = tokenCache.adopt(this.grant, storedToken(latest));
+			if (adopted) return adopted;
+		}
+		const key = TokenCache.keyOf(this.grant);
+		let pending = storing.get(key);
+		if (!pending) {
+			pending = this.fetchAndStore(forceNew).finally(() => storing.delete(key));
+			storing.set(key, pending);
+		}
+		return await pending;
+	}
+
+	/**
+	 * Gets a new token through n8n's `httpRequestWithAuthentication` with the stored token blanked:
+	 * n8n then runs the credential's `preAuthentication` (the same token cache, so still one token
+	 * request) and stores the result in the credential, then sends a cheap GET (whose answer does not
+	 * matter). Without that helper or a saved credential (e.g. an older n8n), the token is fetched
+	 * directly and lives in this process only.
+	 */
+	private async fetchAndStore(forceNew: boolean): Promise<AccessToken> {
+		if (forceNew) {
+			const current = tokenCache.peek(this.grant);
+			if (current) tokenCache.tokenRefused(this.grant, current.value);
+		}
+		const nodeCredential = this.ctx.getNode().credentials?.[this.type];
+		const request = this.ctx.helpers.httpRequestWithAuthentication;
+		if (!request || !nodeCredential?.id) return await tokenCache.getToken(this.grant, this.post, { forceNew });
+
+		const probe: IHttpRequestOptions = {
+			method: 'GET',
+			url: `${this.baseUrl}${PROBE_PATHS[this.type]}`,
+			json: true,
+			skipSslCertificateValidation: this.allowUnauthorizedCerts,
+			timeout: 60_000,
+		};
+		const probeOutcome = await request
+			.call(this.ctx as IExecuteFunctions, this.type, probe, {
+				credentialsDecrypted: {
+					id: nodeCredential.id,
+					name: nodeCredential.name,
+					type: this.type,
+					data: { ...this.credentials, accessToken: '' },
+				},
+			})
+			.then(
+				() => undefined,
+				(error: unknown) => error,
+			);
+		const token = tokenCache.peek(this.grant);
+		if (token) return token;
+		// No token: the token request itself failed. Its own error says why (n8n wrapped it).
+		throw tokenCache.lastFailure(this.grant) ?? probeOutcome ?? new Error('No token was obtained');
+	}
+}
+
+function storedToken(credentials: ICredentialDataDecryptedObject): StoredToken {
+	return { accessToken: credentials.accessToken, expiresAt: credentials.expiresAt };
 }

@@ -223,9 +223,8 @@ describe('token cache', () => {
 			const statuses = await Promise.all(
 				Array.from({ length: 20 }, () =>
 					withTokenRetry({
-						cache,
-						grant: oauth(),
-						post: post(),
+						getToken: async () => await cache.getToken(oauth(), post()),
+						tokenRefused: (token) => cache.tokenRefused(oauth(), token),
 						call: async (token) => await userinfoStatus(oauth(), token.value),
 						isUnauthorized: (status) => status === 401,
 					}),
@@ -241,9 +240,8 @@ describe('token cache', () => {
 			const cache = new TokenCache();
 			let calls = 0;
 			const result = await withTokenRetry({
-				cache,
-				grant: oauth(),
-				post: post(),
+				getToken: async () => await cache.getToken(oauth(), post()),
+				tokenRefused: (token) => cache.tokenRefused(oauth(), token),
 				call: async () => {
 					calls++;
 					return 401;

@@ -6,7 +6,7 @@ import type {
 	IHttpRequestOptions,
 } from 'n8n-workflow';
 
-import { undiciPost } from '../http/client';
+import { undiciPost, withTarget } from '../http/client';
 import { redactSecrets } from '../redact';
 import { allowsUnauthorizedCerts, credentialSecrets, grantFor } from './credentialGrants';
 import type { CredentialTypeName } from './credentialGrants';
@@ -33,6 +33,8 @@ export function n8nPost(helpers: IHttpRequestHelper['helpers'], allowUnauthorize
 			ignoreHttpStatusErrors: true,
 			skipSslCertificateValidation: allowUnauthorizedCerts,
 			timeout: 60_000,
+		}).catch((error: unknown) => {
+			throw withTarget(error, tokenRequest.url);
 		})) as { statusCode: number; headers?: Record<string, unknown>; body: unknown };
 		const contentType = response.headers?.['content-type'];
 		return {

@@ -63,6 +63,8 @@ export class TokenCache {
 	private readonly tokens = new Map<string, AccessToken>();
 	private readonly inFlight = new Map<string, Promise<AccessToken>>();
 	private readonly refused = new Set<string>();
+	/** Why the last token request per key failed, for callers that only see a wrapped error. */
+	private readonly failures = new Map<string, unknown>();
 	readonly stats: TokenCacheStats = { fetches: 0, reused: 0, refusals: 0 };
 
 	constructor(private readonly now: () => number = Date.now) {}
@@ -108,6 +110,25 @@ export class TokenCache {
 		if (this.tokens.get(key)?.value === refusedToken) this.tokens.delete(key);
 	}
 
+	/**
+	 * Takes over a token stored elsewhere (the n8n credential, written by another process) if it is
+	 * still valid and was never refused here; never fetches.
+	 */
+	adopt(grant: TokenGrant, stored: StoredToken | undefined): AccessToken | undefined {
+		const key = TokenCache.keyOf(grant);
+		const token = this.fromSeed(stored);
+		if (!token) return undefined;
+		const cached = this.tokens.get(key);
+		if (cached && this.isFresh(cached) && cached.value !== token.value) return cached;
+		this.store(key, token);
+		return token;
+	}
+
+	/** The error of the last failed token request for this grant, if the last one failed. */
+	lastFailure(grant: TokenGrant): unknown {
+		return this.failures.get(TokenCache.keyOf(grant));
+	}
+
 	/** The cached token if it is still fresh; never fetches. */
 	peek(grant: TokenGrant): AccessToken | undefined {
 		const cached = this.tokens.get(TokenCache.keyOf(grant));
@@ -123,6 +144,7 @@ export class TokenCache {
 		this.tokens.clear();
 		this.inFlight.clear();
 		this.refused.clear();
+		this.failures.clear();
 		this.stats.fetches = 0;
 		this.stats.reused = 0;
 		this.stats.refusals = 0;
@@ -146,8 +168,15 @@ export class TokenCache {
 		this.stats.fetches++;
 		const request = requestToken(grant, post, this.now).then(
 			(token) => {
+				this.failures.delete(key);
 				this.store(key, token);
 				return token;
+			},
+			(error: unknown) => {
+				this.failures.delete(key);
+				this.failures.set(key, error);
+				if (this.failures.size > MAX_ENTRIES) this.failures.delete(this.failures.keys().next().value as string);
+				throw error;
 			},
 		);
 		this.inFlight.set(key, request);
@@ -188,21 +217,19 @@ export const tokenCache = new TokenCache();
  * new one (or the one another caller already got) and runs `call` exactly once more.
  */
 export async function withTokenRetry<T>(input: {
-	cache?: TokenCache;
-	grant: TokenGrant;
-	post: PostFn;
-	seed?: StoredToken;
+	/** A valid token: from the cache, the credential, or one new token request. */
+	getToken: () => Promise<AccessToken>;
+	/** Tells the cache that this token was refused (it drops it only if it is still the current one). */
+	tokenRefused: (token: string) => void;
 	call: (token: AccessToken) => Promise<T>;
 	isUnauthorized: (result: T) => boolean;
 	/** Releases a refused result (e.g. drains its body) before the retry. */
 	discard?: (result: T) => Promise<void>;
 }): Promise<T> {
-	const cache = input.cache ?? tokenCache;
-	const token = await cache.getToken(input.grant, input.post, { seed: input.seed });
+	const token = await input.getToken();
 	const first = await input.call(token);
 	if (!input.isUnauthorized(first)) return first;
 	await input.discard?.(first);
-	cache.tokenRefused(input.grant, token.value);
-	const fresh = await cache.getToken(input.grant, input.post);
-	return await input.call(fresh);
+	input.tokenRefused(token.value);
+	return await input.call(await input.getToken());
 }

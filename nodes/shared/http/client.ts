@@ -99,7 +99,7 @@ export async function send(options: SendOptions): Promise<HttpResponse> {
  * Notes on a failed request's error which host it was for (`host:port`), so messages can name it:
  * undici's TLS, timeout and socket errors do not. The error itself is unchanged otherwise.
  */
-function withTarget(error: unknown, url: string): unknown {
+export function withTarget(error: unknown, url: string): unknown {
 	if (error !== null && typeof error === 'object' && !('requestHost' in error)) {
 		Object.defineProperty(error, 'requestHost', { value: new URL(url).host, enumerable: false });
 	}
