@@ -8,8 +8,7 @@ import {
 	grantFor,
 } from './auth/credentialGrants';
 import type { CredentialTypeName } from './auth/credentialGrants';
-import { TokenCache, tokenCache, withTokenRetry } from './auth/tokenCache';
-import type { StoredToken } from './auth/tokenCache';
+import { storedToken, TokenCache, tokenCache, withTokenRetry } from './auth/tokenCache';
 import { headerValue } from './auth/types';
 import type { AccessToken, PostFn, TokenGrant } from './auth/types';
 import { discard, requestJson, send, undiciPost } from './http/client';
@@ -162,8 +161,4 @@ export class CredentialSession {
 		// No token: the token request itself failed. Its own error says why (n8n wrapped it).
 		throw tokenCache.lastFailure(this.grant) ?? probeOutcome ?? new Error('No token was obtained');
 	}
-}
-
-function storedToken(credentials: ICredentialDataDecryptedObject): StoredToken {
-	return { accessToken: credentials.accessToken, expiresAt: credentials.expiresAt };
 }

@@ -12,7 +12,8 @@ import type { Simulator } from '../simulator';
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { DataClarityApi } from '../../credentials/DataClarityApi.credentials';
 import { AlationCreateAccessToken } from '../../nodes/AlationCreateAccessToken/AlationCreateAccessToken.node';
-import { tokenCache } from '../../nodes/shared/auth/tokenCache';
+import { alationGrant } from '../../nodes/shared/auth/credentialGrants';
+import { TokenCache, tokenCache } from '../../nodes/shared/auth/tokenCache';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -112,7 +113,11 @@ describe('Get Access Token', () => {
 
 		// A fresh process (empty cache) with the token n8n persisted: no mint.
 		tokenCache.clear();
-		const stored = { accessToken: a.items[0].json.accessToken, expiresAt: Date.parse(a.items[0].json.expiresAt as string) };
+		const stored = {
+			accessToken: a.items[0].json.accessToken,
+			expiresAt: Date.parse(a.items[0].json.expiresAt as string),
+			tokenIdentity: TokenCache.identityOf(alationGrant(alation().data)),
+		};
 		const c = await run({ parameters: { authentication: 'alationApi', operation: 'getAccessToken' }, credentials: { alationApi: alation(stored) } });
 		expect(c.items[0].json.accessToken).toBe(a.items[0].json.accessToken);
 		expect(sim.counters.oauthMints).toBe(1);

@@ -191,9 +191,22 @@ describe('authenticate', () => {
 	});
 
 	test('a valid stored token is sent as is (no mint)', async () => {
-		const out = await alationApi.authenticate(clientCredentials({ accessToken: 'stored-valid', expiresAt: Date.now() + 600_000 }), request);
+		const identity = (await preAuth(clientCredentials())).tokenIdentity;
+		tokenCache.clear();
+		sim.resetCounters();
+		const out = await alationApi.authenticate(clientCredentials({ accessToken: 'stored-valid', expiresAt: Date.now() + 600_000, tokenIdentity: identity }), request);
 		expect(out.headers?.Authorization).toBe('Bearer stored-valid');
 		expect(sim.counters.oauthMints).toBe(0);
+	});
+
+	test('after the secret was changed, the stored token is not used: the new secret is checked (credential test)', async () => {
+		const stored = await preAuth(clientCredentials());
+		tokenCache.clear();
+		const error = (await alationApi
+			.authenticate(clientCredentials({ ...stored, clientSecret: 'changed-but-wrong' }), request)
+			.catch((e: unknown) => e)) as Error;
+		expect(error.message).toMatch(/invalid_client/);
+		expectNoSecrets(error, [...DEMO_SECRETS, 'changed-but-wrong', stored.accessToken as string]);
 	});
 });
 

@@ -259,15 +259,24 @@ describe('token cache', () => {
 			const stored = await requestToken(oauth(), post());
 			sim.resetCounters();
 			const cache = new TokenCache();
-			const token = await cache.getToken(oauth(), post(), { seed: { accessToken: stored.value, expiresAt: stored.expiresAt } });
+			const token = await cache.getToken(oauth(), post(), { seed: { accessToken: stored.value, expiresAt: stored.expiresAt, tokenIdentity: TokenCache.identityOf(oauth()) } });
 			expect(token.value).toBe(stored.value);
 			expect(sim.counters.oauthMints).toBe(0);
 		});
 
 		test('expiresAt as a numeric string (as n8n may store it) is accepted', async () => {
 			const cache = new TokenCache();
-			const token = await cache.getToken(oauth(), post(), { seed: { accessToken: 'stored', expiresAt: String(Date.now() + 600_000) } });
+			const token = await cache.getToken(oauth(), post(), { seed: { accessToken: 'stored', expiresAt: String(Date.now() + 600_000), tokenIdentity: TokenCache.identityOf(oauth()) } });
 			expect(token.value).toBe('stored');
+		});
+
+		test('a stored token minted for another identity (secret, client or base URL changed) is not used', async () => {
+			const cache = new TokenCache();
+			const other = alationClientCredentialsGrant({ baseUrl: sim.url, clientId: DEMO.clientId, clientSecret: 'the-old-secret' });
+			const seed = { accessToken: 'stored', expiresAt: Date.now() + 600_000, tokenIdentity: TokenCache.identityOf(other) };
+			expect((await cache.getToken(oauth(), post(), { seed })).value).not.toBe('stored');
+			expect(sim.counters.oauthMints).toBe(1);
+			expect(TokenCache.identityOf(oauth())).not.toContain(DEMO.clientSecret);
 		});
 
 		test.each([
@@ -283,7 +292,7 @@ describe('token cache', () => {
 
 		test('a cached token wins over the stored one; a refused stored token is never seeded again', async () => {
 			const cache = new TokenCache();
-			const seed = { accessToken: 'stored-old', expiresAt: Date.now() + 600_000 };
+			const seed = { accessToken: 'stored-old', expiresAt: Date.now() + 600_000, tokenIdentity: TokenCache.identityOf(oauth()) };
 			expect((await cache.getToken(oauth(), post(), { seed })).value).toBe('stored-old');
 			cache.tokenRefused(oauth(), 'stored-old');
 			const fresh = await cache.getToken(oauth(), post(), { seed });

@@ -17,7 +17,8 @@ export const ignoreSslIssuesProperty = (description: string): INodeProperties =>
 /**
  * n8n's pre-request token fetch: `accessToken` is the expirable property (n8n calls
  * `preAuthentication` when it is empty or refused); `expiresAt` (epoch ms) lets the package reuse the
- * stored token after a restart instead of minting one. Only declared properties are persisted.
+ * stored token after a restart instead of minting one, and `tokenIdentity` makes sure it is reused only
+ * by the identity it was minted for. Only declared properties are persisted.
  */
 export const storedTokenProperties: INodeProperties[] = [
 	{
@@ -32,6 +33,13 @@ export const storedTokenProperties: INodeProperties[] = [
 		name: 'expiresAt',
 		type: 'hidden',
 		default: 0,
+	},
+	{
+		// Which identity (token URL, client or user, secret — as a hash) the stored token belongs to.
+		displayName: 'Token Identity',
+		name: 'tokenIdentity',
+		type: 'hidden',
+		default: '',
 	},
 ];
 

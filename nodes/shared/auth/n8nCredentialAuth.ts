@@ -12,7 +12,7 @@ import { allowsUnauthorizedCerts, credentialSecrets, grantFor } from './credenti
 import type { CredentialTypeName } from './credentialGrants';
 import { CredentialInputError } from './credentialGrants';
 import { TokenRequestError } from './errors';
-import { tokenCache } from './tokenCache';
+import { storedToken, TokenCache, tokenCache } from './tokenCache';
 import { headerValue } from './types';
 import type { PostFn } from './types';
 
@@ -71,7 +71,7 @@ export async function preAuthenticate(
 		const grant = grantFor(type, credentials);
 		tokenCache.tokenRefused(grant, typeof credentials.accessToken === 'string' ? credentials.accessToken : undefined);
 		const token = await tokenCache.getToken(grant, n8nPost(helpers, allowsUnauthorizedCerts(credentials)));
-		return { accessToken: token.value, expiresAt: token.expiresAt };
+		return { accessToken: token.value, expiresAt: token.expiresAt, tokenIdentity: TokenCache.identityOf(grant) };
 	} catch (error) {
 		throw userFacing(error, credentials);
 	}
@@ -92,7 +92,7 @@ export async function authenticateRequest(
 	try {
 		grant = grantFor(type, credentials);
 		const current = await tokenCache.getToken(grant, undiciPost({ allowUnauthorizedCerts: allowsUnauthorizedCerts(credentials) }), {
-			seed: { accessToken: credentials.accessToken, expiresAt: credentials.expiresAt },
+			seed: storedToken(credentials),
 		});
 		token = current.value;
 	} catch (error) {

@@ -41,6 +41,13 @@ export function skewMs(token: AccessToken): number {
 export interface StoredToken {
 	accessToken?: unknown;
 	expiresAt?: unknown;
+	/**
+	 * `TokenCache.identityOf` the grant the token was minted for. A stored token is reused only by
+	 * the same identity: after the secret, client or base URL of a credential is changed, its stored
+	 * token is not used (so the credential test checks the new secret, and no token goes to another
+	 * instance).
+	 */
+	tokenIdentity?: unknown;
 }
 
 export interface GetTokenOptions {
@@ -69,6 +76,11 @@ export class TokenCache {
 
 	constructor(private readonly now: () => number = Date.now) {}
 
+	/** A short, non-secret fingerprint of the identity behind `keyOf`, stored beside the token in the credential. */
+	static identityOf(grant: TokenGrant): string {
+		return createHash('sha256').update(TokenCache.keyOf(grant)).digest('hex').slice(0, 32);
+	}
+
 	static keyOf(grant: TokenGrant): string {
 		const secretHash = createHash('sha256').update(grant.secrets.join('\u0000')).digest('hex').slice(0, 32);
 		return `${grant.tokenUrl}|${grant.principal}|${secretHash}`;
@@ -88,7 +100,7 @@ export class TokenCache {
 				this.stats.reused++;
 				return cached;
 			}
-			const seeded = this.fromSeed(options.seed);
+			const seeded = this.fromSeed(grant, options.seed);
 			if (seeded) {
 				this.store(key, seeded);
 				this.stats.reused++;
@@ -116,7 +128,7 @@ export class TokenCache {
 	 */
 	adopt(grant: TokenGrant, stored: StoredToken | undefined): AccessToken | undefined {
 		const key = TokenCache.keyOf(grant);
-		const token = this.fromSeed(stored);
+		const token = this.fromSeed(grant, stored);
 		if (!token) return undefined;
 		const cached = this.tokens.get(key);
 		if (cached && this.isFresh(cached) && cached.value !== token.value) return cached;
@@ -150,8 +162,8 @@ export class TokenCache {
 		this.stats.refusals = 0;
 	}
 
-	private fromSeed(seed: StoredToken | undefined): AccessToken | undefined {
-		if (!seed) return undefined;
+	private fromSeed(grant: TokenGrant, seed: StoredToken | undefined): AccessToken | undefined {
+		if (!seed || seed.tokenIdentity !== TokenCache.identityOf(grant)) return undefined;
 		const { accessToken, expiresAt } = seed;
 		const expiry = typeof expiresAt === 'string' && expiresAt.trim() !== '' ? Number(expiresAt) : expiresAt;
 		if (typeof accessToken !== 'string' || accessToken === '' || typeof expiry !== 'number' || !Number.isFinite(expiry)) {
@@ -207,6 +219,11 @@ export class TokenCache {
 
 function fingerprint(token: string): string {
 	return createHash('sha256').update(token).digest('hex');
+}
+
+/** The token a credential holds, as n8n stored it (see the credentials' hidden properties). */
+export function storedToken(credentials: Record<string, unknown>): StoredToken {
+	return { accessToken: credentials.accessToken, expiresAt: credentials.expiresAt, tokenIdentity: credentials.tokenIdentity };
 }
 
 /** The one cache of this process, shared by both credentials and every node. */
