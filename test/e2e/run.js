@@ -1,0 +1,525 @@
+#!/usr/bin/env node
+// @ts-check
+'use strict';
+
+/**
+ * `npm run test:e2e [-- --json --outputFile=<file>] [--keep]`: this package in a real n8n (2.41.1 on
+ * Node 24, installed on first use), against the loopback Alation simulator. Every check is one or
+ * more real `n8n execute` runs of workflows that use the package as users do: the packed tarball
+ * installed into a fresh n8n user folder's .n8n/nodes, credentials and workflows imported with the
+ * n8n CLI. Prints a summary table (with the token mints and 401s the simulator counted per check)
+ * and, with --json, writes results in jest's --json shape for .ci/run's summary.
+ */
+
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const { forSimulator, loadExamples, simulatorCredential } = require('../../scripts/lib/examples');
+const { ensureN8n } = require('../../scripts/lib/install-n8n');
+const { freshFolder, prepareInstance } = require('../../scripts/lib/instance');
+const { formatDuration, info, step } = require('../../scripts/lib/log');
+const { freePort, n8nCommand } = require('../../scripts/lib/n8n');
+const { PACKAGE } = require('../../scripts/lib/package');
+const { WORK_ROOT } = require('../../scripts/lib/paths');
+const { onCleanup, runCleanups, stopAll } = require('../../scripts/lib/proc');
+const { login, startServer } = require('../../scripts/lib/server');
+const { itemsOf } = require('../../scripts/lib/run-data');
+const { startLocalSimulator } = require('../../scripts/lib/simulator');
+const { answerText, DEMO } = require('../simulator');
+const { Harness } = require('./harness');
+const { descriptionsFromServed, loadDescriptions, validateExample } = require('./validate-examples');
+const { CHAT_WEBHOOK_ID, e2eWorkflows } = require('./workflows');
+
+/** The whole suite, first n8n install excluded, must finish in this time. */
+const SUITE_TIMEOUT_MS = 15 * 60 * 1000;
+/** Token lifetime for the expiry checks, and the Wait between the calls (longer). */
+const SHORT_LIFETIME_S = 4;
+const WAIT_S = 6;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const args = process.argv.slice(2);
+const jsonOut = args.includes('--json') ? (argValue('--outputFile') ?? path.join('.ci-results', 'e2e.json')) : argValue('--outputFile');
+const keep = args.includes('--keep') || process.env.E2E_KEEP === '1';
+
+/** @param {string} name */
+function argValue(name) {
+	const inline = args.find((a) => a.startsWith(`${name}=`));
+	if (inline) return inline.slice(name.length + 1);
+	const i = args.indexOf(name);
+	return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** A random secret for an extra OAuth client of the simulator (scanned for like the demo ones). */
+const secret = () => `e2e-${crypto.randomBytes(12).toString('hex')}`;
+
+async function main() {
+	const startTime = Date.now();
+	info(`${PACKAGE.name} end-to-end suite: the package in a real n8n, against the Alation simulator\n`);
+	const runtime = await ensureN8n();
+	const suiteStarted = Date.now();
+	const watchdog = setTimeout(() => {
+		process.stderr.write(`\nThe e2e suite did not finish within ${formatDuration(SUITE_TIMEOUT_MS)}: stopping.\n`);
+		void stopAll(3000).then(runCleanups).finally(() => process.exit(1));
+	}, SUITE_TIMEOUT_MS);
+	watchdog.unref();
+
+	// OAuth clients of their own for the checks that count tokens: Alation invalidates a client's
+	// previous token on every mint, so sharing one client between checks would mix their counts.
+	const clients = {
+		httpOauth: { clientId: 'e2e-http', clientSecret: secret() },
+		expiryChat: { clientId: 'e2e-expiry-chat', clientSecret: secret() },
+		expiryHttp: { clientId: 'e2e-expiry-http', clientSecret: secret() },
+	};
+	const badSecret = secret();
+	const sim = await startLocalSimulator({
+		oauthClients: { [DEMO.clientId]: DEMO.clientSecret, ...Object.fromEntries(Object.values(clients).map((c) => [c.clientId, c.clientSecret])) },
+	});
+	info(`Alation simulator on ${sim.url}`);
+
+	/** Every secret that must never appear in any output of n8n. */
+	const secrets = [
+		DEMO.clientSecret,
+		DEMO.refreshToken,
+		DEMO.password,
+		DEMO.keycloakClientSecret,
+		DEMO.keycloakPassword,
+		badSecret,
+		...Object.values(clients).map((c) => c.clientSecret),
+	];
+	const warehousePasswords = Array.from({ length: 5 }, (_, i) => `wh-password-${i}-${crypto.randomBytes(6).toString('hex')}`);
+
+	const oauth = (/** @type {string} */ id, /** @type {string} */ name, /** @type {{ clientId: string, clientSecret: string }} */ client) => ({
+		id,
+		name,
+		type: 'alationApi',
+		data: { baseUrl: sim.url, authType: 'clientCredentials', clientId: client.clientId, clientSecret: client.clientSecret },
+	});
+	const credentials = [
+		simulatorCredential(sim.url, DEMO),
+		oauth('e2eHttpOauth', 'e2e Alation (HTTP, OAuth)', clients.httpOauth),
+		oauth('e2eExpiryChat', 'e2e Alation (expiry, agent)', clients.expiryChat),
+		oauth('e2eExpiryHttp', 'e2e Alation (expiry, HTTP)', clients.expiryHttp),
+		oauth('e2eBadSecret', 'e2e Alation (wrong secret)', { clientId: DEMO.clientId, clientSecret: badSecret }),
+		{
+			id: 'e2eRefresh',
+			name: 'e2e Alation (refresh token)',
+			type: 'alationApi',
+			data: { baseUrl: sim.url, authType: 'refreshToken', userId: String(DEMO.userId), refreshToken: DEMO.refreshToken },
+		},
+		{
+			id: 'e2eDataClarity',
+			name: 'e2e DataClarity',
+			type: 'dataClarityApi',
+			data: { serverUrl: sim.url, tenant: DEMO.tenant, flow: 'clientCredentials', clientId: DEMO.keycloakClientId, clientSecret: DEMO.keycloakClientSecret },
+		},
+	];
+	/** @param {string} id */
+	const ref = (id) => {
+		const c = credentials.find((x) => x.id === id);
+		if (!c) throw new Error(`no credential ${id}`);
+		return { id: c.id, name: c.name };
+	};
+
+	const questions = ['Which tables hold revenue?', 'Où sont les clients ?', 'List the owners of sales data'];
+	const examples = loadExamples();
+	const workflows = [
+		...examples.map((example) => forSimulator(example.workflow, sim.url)),
+		...e2eWorkflows({
+			url: sim.url,
+			questions,
+			expirySeconds: WAIT_S,
+			warehouse: { passwords: warehousePasswords },
+			creds: {
+				httpOauth: ref('e2eHttpOauth'),
+				refresh: ref('e2eRefresh'),
+				dataClarity: ref('e2eDataClarity'),
+				expiryChat: ref('e2eExpiryChat'),
+				expiryHttp: ref('e2eExpiryHttp'),
+				badSecret: ref('e2eBadSecret'),
+			},
+		}),
+	];
+
+	const workDir = freshFolder(WORK_ROOT, 'e2e');
+	const userFolder = path.join(workDir, 'n8n');
+	let passed = false;
+	onCleanup(() => {
+		if (passed && !keep) fs.rmSync(workDir, { recursive: true, force: true });
+	});
+
+	const setupStarted = Date.now();
+	/** @type {Array<{ label: string, text: string }>} */
+	const setupOutputs = [];
+	const ctx = await prepareInstance({
+		runtime,
+		userFolder,
+		credentials,
+		workflows,
+		onOutput: (label, text) => setupOutputs.push({ label, text }),
+	});
+	info(`  set-up took ${formatDuration(Date.now() - setupStarted)}`);
+	const h = new Harness({ ctx, sim, outputDir: path.join(workDir, 'outputs') });
+	for (const o of setupOutputs) h.record(o.label, o.text);
+
+	step(`Checks (each "n8n execute" starts a fresh n8n process)`);
+
+	// 1. The package loads: each node type and both credential types work in one workflow.
+	await h.check('every node and credential type loads (3 nodes, 2 credentials)', async () => {
+		const run = await h.executeOk('e2eLoad');
+		const alation = itemsOf(run, 'Token (Alation)')[0].json;
+		assert.equal(alation.headerName, 'Authorization');
+		assert.ok(typeof alation.accessToken === 'string' && alation.accessToken.length > 0, 'Alation token output');
+		const dataClarity = itemsOf(run, 'Token (DataClarity)')[0].json;
+		assert.equal(dataClarity.tokenType, 'Bearer');
+		const warehouse = itemsOf(run, 'Warehouse')[0].json;
+		assert.equal(warehouse.configured, true);
+		assert.ok(!JSON.stringify(warehouse).includes(warehousePasswords[4]), 'warehouse password in the output');
+		const chat = itemsOf(run, 'Chat')[0].json;
+		assert.equal(chat.answer, answerText('ping', 'Catalog Search Agent', 1));
+		return `loaded from .n8n/nodes as ${PACKAGE.name}.*; n8n ${runtime.version}`;
+	});
+
+	// 2. Agent Chat over 3 items: exact answers in input order, pairedItem, a chat per item.
+	await h.check('Agent Chat over 3 items (answers, order, pairedItem, chatId)', async () => {
+		const run = await h.executeOk('e2eItems');
+		const items = itemsOf(run, 'Chat');
+		assert.equal(items.length, 3);
+		assert.deepEqual(
+			items.map((i) => i.json.answer),
+			questions.map((q) => answerText(q, 'Catalog Search Agent', 1)),
+		);
+		assert.deepEqual(
+			items.map((i) => i.pairedItem),
+			[{ item: 0 }, { item: 1 }, { item: 2 }],
+		);
+		for (const item of items) assert.match(String(item.json.chatId), UUID);
+		assert.equal(new Set(items.map((i) => i.json.chatId)).size, 3, 'one chat per item');
+		assert.ok(items.every((i) => i.json.status === 'completed'));
+		return 'concurrency 3, answers in input order';
+	});
+
+	// 3. Multi-turn (example 02): the second question continues the chat of the first.
+	await h.check('multi-turn chat → IF → Set (examples/02)', async () => {
+		const since = Date.now();
+		const run = await h.executeOk('alationMultiTurn');
+		const first = itemsOf(run, 'Ask')[0].json;
+		const second = itemsOf(run, 'Follow up')[0].json;
+		assert.equal(first.answer, answerText('Which tables hold customer revenue?', 'Catalog Search Agent', 1));
+		assert.equal(second.answer, answerText('Who owns the largest of them?', 'Catalog Search Agent', 2));
+		assert.equal(second.chatId, first.chatId);
+		const streams = sim.requestLog.filter((r) => r.at >= since && r.path.endsWith('/stream'));
+		assert.equal(streams.length, 2);
+		assert.equal(streams[1].query.chat_id, first.chatId, 'turn 2 sent ?chat_id=');
+		const summary = itemsOf(run, 'Summary');
+		assert.equal(summary.length, 1, 'IF took the "true" branch');
+		assert.equal(summary[0].json.followUp, second.answer);
+		assert.equal(run.data.resultData.runData['Needs attention'], undefined);
+		return 'turn 2 in the same chat';
+	});
+
+	// 4. n8n's HTTP Request node with Predefined Credential Type = Alation API: n8n calls the
+	// credential's preAuthentication, stores the token and sends it (Bearer / TOKEN header).
+	await h.check('HTTP Request + predefined credential alationApi (OAuth and refresh token)', async () => {
+		const since = Date.now();
+		const run = await h.executeOk('e2eHttpCred');
+		const oauthUser = itemsOf(run, 'HTTP (OAuth client)')[0].json;
+		assert.match(String(oauthUser.display_name), /e2e-http/);
+		const refreshUser = itemsOf(run, 'HTTP (refresh token)')[0].json;
+		assert.equal(refreshUser.id, DEMO.userId);
+		const calls = sim.requestLog.filter((r) => r.at >= since && r.path.startsWith('/integration/v1/userinfo'));
+		assert.equal(calls.length, 2);
+		assert.equal(calls[0].headers.authorization, '[present]', 'OAuth: Authorization header');
+		assert.equal(calls[1].headers.token, '[present]', 'refresh token: TOKEN header');
+		return 'token fetched by preAuthentication in n8n; Bearer and TOKEN headers';
+	});
+
+	// 4b. A new execution (a new n8n process here) reuses the token n8n stored in the credential in
+	// check 4, on n8n's request path and in the nodes' own path (they seed their cache from it).
+	await h.check('a new execution reuses the token stored in the credential', async () => {
+		const mintsBefore = sim.counters.tokensMinted;
+		const run = await h.executeOk('e2eReuse');
+		assert.match(String(itemsOf(run, 'HTTP')[0].json.display_name), /e2e-http/);
+		assert.equal(itemsOf(run, 'Chat')[0].json.answer, answerText('reuse', 'Catalog Search Agent', 1));
+		const token = itemsOf(run, 'Token')[0].json;
+		assert.equal(sim.counters.tokensMinted - mintsBefore, 0, 'no new token: HTTP Request, Agent Chat and Create Access Token use the stored one');
+		return `HTTP Request, Agent Chat, Create Access Token: 0 mints (token valid until ${String(token.expiresAt)})`;
+	});
+
+	// 5. Example 01: Create Access Token chained into an HTTP Request node using its header.
+	await h.check('Create Access Token → HTTP Request (examples/01)', async () => {
+		const run = await h.executeOk('alationScheduledJob');
+		const token = itemsOf(run, 'Create Access Token')[0].json;
+		assert.equal(token.tokenType, 'Bearer');
+		assert.equal(token.headerName, 'Authorization');
+		assert.ok(Date.parse(String(token.expiresAt)) > Date.now(), 'expiresAt in the future');
+		assert.ok(Number(token.expiresIn) > 0);
+		const result = itemsOf(run, 'Result')[0].json;
+		assert.equal(result.user, `OAuth client ${DEMO.clientId}`);
+		assert.equal(result.tokenExpiresAt, token.expiresAt);
+		return `token valid ${String(token.expiresIn)} s; userinfo as ${String(result.user)}`;
+	});
+
+	// 6. Example 05: warehouse credentials for three data products, then the SQL agent per product.
+	await h.check('Set Warehouse Credentials ×3 → SQL agent (examples/05)', async () => {
+		const since = Date.now();
+		const run = await h.executeOk('alationWarehouseSql');
+		const set = itemsOf(run, 'Set Warehouse Credentials');
+		const ids = ['sales_orders', 'marketing_leads', 'finance_ledger'];
+		assert.deepEqual(
+			set.map((i) => i.json.dataProductId),
+			ids,
+		);
+		assert.ok(set.every((i) => i.json.configured === true && i.json.httpStatus === 201));
+		assert.deepEqual(
+			set.map((i) => i.pairedItem),
+			[{ item: 0 }, { item: 1 }, { item: 2 }],
+		);
+		assert.ok(!/change-me-/.test(JSON.stringify(set)), 'a warehouse password in the node output');
+		for (const id of ids) assert.ok(sim.warehouseCredentials.some((c) => c.dp_id === id && c.auth_type === 'basic'), `simulator has ${id}`);
+		const answers = itemsOf(run, 'Ask the SQL agent');
+		assert.deepEqual(
+			answers.map((i) => i.json.answer),
+			ids.map((id) => answerText(`How many rows were added to ${id} last week?`, 'SQL Query Agent', 1)),
+		);
+		assert.ok(answers.every((i) => Array.isArray(i.json.toolCalls) && i.json.toolCalls[0]?.name === 'sql_execution_tool'));
+		const bodies = sim.requestLog.filter((r) => r.at >= since && r.path.endsWith('/stream')).map((r) => JSON.parse(r.body));
+		assert.deepEqual(
+			bodies.map((b) => b.data_product_id),
+			ids,
+		);
+		return '3 data products configured, no password in the output';
+	});
+
+	// 7. A token that expires during a Wait, between two Agent Chat nodes of one execution.
+	await h.check(`token expires during a Wait (${WAIT_S} s > lifetime ${SHORT_LIFETIME_S} s) between 2 Agent Chats`, async () => {
+		sim.options.tokenLifetimeSeconds = SHORT_LIFETIME_S;
+		try {
+			const oauthBefore = sim.counters.oauthMints;
+			const run = await h.executeOk('e2eExpiry');
+			assert.equal(itemsOf(run, 'Chat 1')[0].json.answer, answerText('before the wait', 'Catalog Search Agent', 1));
+			assert.equal(itemsOf(run, 'Chat 2')[0].json.answer, answerText('after the wait', 'Catalog Search Agent', 1));
+			return `both calls succeeded; OAuth mints ${sim.counters.oauthMints - oauthBefore} (expected 2)`;
+		} finally {
+			sim.options.tokenLifetimeSeconds = 3600;
+		}
+	});
+
+	// 8. n8n's own request path across two executions further apart than the token lifetime.
+	await h.check(`HTTP Request (alationApi) in 2 executions, token lifetime ${SHORT_LIFETIME_S} s, Wait ${WAIT_S} s`, async () => {
+		sim.options.tokenLifetimeSeconds = SHORT_LIFETIME_S;
+		try {
+			/** @type {string[]} */
+			const perRun = [];
+			for (let i = 1; i <= 2; i += 1) {
+				const before = { mints: sim.counters.oauthMints, refused: sim.counters.unauthorized };
+				if (i === 2) await new Promise((resolve) => setTimeout(resolve, (WAIT_S + 1) * 1000)); // the stored token expires
+				const run = await h.executeOk('e2eHttpExpiry');
+				for (const name of ['HTTP 1', 'HTTP 2']) assert.match(String(itemsOf(run, name)[0].json.display_name), /e2e-expiry-http/);
+				perRun.push(`run ${i}: ${sim.counters.oauthMints - before.mints} mints, ${sim.counters.unauthorized - before.refused}×401`);
+			}
+			return `4 calls succeeded; ${perRun.join('; ')}`;
+		} finally {
+			sim.options.tokenLifetimeSeconds = 3600;
+		}
+	});
+
+	// 9. Continue On Fail, over failing and passing items, in both "continue" modes.
+	await h.check('Continue On Fail over failing and passing items', async () => {
+		const run = await h.executeOk('e2eContinue');
+		const chat = itemsOf(run, 'Chat (continue)');
+		assert.equal(chat.length, 3);
+		assert.equal(chat[0].json.answer, answerText('first', 'Catalog Search Agent', 1));
+		assert.equal(chat[2].json.answer, answerText('third', 'Catalog Search Agent', 1));
+		assert.equal(typeof chat[1].json.error, 'string', 'item 1 carries the error');
+		assert.equal(String(chat[1].json.details?.httpCode), '500');
+		assert.deepEqual(
+			chat.map((i) => i.pairedItem),
+			[{ item: 0 }, { item: 1 }, { item: 2 }],
+		);
+
+		const ok = itemsOf(run, 'Chat (error output)', { output: 0 });
+		const failed = itemsOf(run, 'Chat (error output)', { output: 1 });
+		assert.deepEqual(
+			ok.map((i) => i.pairedItem),
+			[{ item: 0 }, { item: 2 }],
+		);
+		assert.equal(failed.length, 1);
+		assert.deepEqual(failed[0].pairedItem, { item: 1 });
+
+		const warehouse = itemsOf(run, 'Warehouse (continue)');
+		assert.equal(warehouse.length, 4);
+		assert.equal(warehouse[0].json.configured, true);
+		assert.equal(warehouse[3].json.configured, true);
+		assert.equal(String(warehouse[1].json.details?.httpCode), '404');
+		assert.equal(String(warehouse[2].json.details?.httpCode), '403');
+		assert.equal(warehouse[1].json.details?.dataProductId, 'missing_two', 'the error item names its data product');
+		const text = JSON.stringify(warehouse);
+		for (const password of warehousePasswords.slice(0, 4)) assert.ok(!text.includes(password), 'a warehouse password in the node output');
+		return `agent 500 → error item; error output gets item 1; warehouse 404/403 → error items`;
+	});
+
+	// 10. A wrong client secret: a clear error, from the node and from n8n's own request path.
+	/** @type {string} */
+	let badMessage = '';
+	await h.check('wrong client secret → clear error', async () => {
+		const since = Date.now();
+		const execution = await h.execute('e2eBadSecret');
+		assert.notEqual(execution.code, 0, 'the execution fails');
+		assert.ok(execution.run, 'run data of the failed execution');
+		const error = execution.run.data.resultData.error;
+		assert.ok(error, 'the execution has an error');
+		badMessage = String(error.message);
+		assert.match(badMessage, /401/);
+		assert.match(`${badMessage} ${String(error.description)}`, /Client Secret/i);
+		assert.equal(execution.run.data.resultData.lastNodeExecuted, 'Chat (wrong secret)');
+		const http = itemsOf(execution.run, 'HTTP (wrong secret)')[0].json;
+		const httpMessage = JSON.stringify(http.error);
+		assert.match(httpMessage, /Client Secret/i, 'HTTP Request node (preAuthentication) error names the client secret');
+		// Token requests per node, from the simulator's log and the nodes' start times.
+		const chatStarted = execution.run.data.resultData.runData['Chat (wrong secret)']?.[0]?.startTime ?? Infinity;
+		const tokenCalls = sim.requestLog.filter((r) => r.at >= since && r.path.startsWith('/oauth/v2/token'));
+		const byHttp = tokenCalls.filter((r) => r.at < chatStarted).length;
+		return `"${badMessage}"; token requests: HTTP node ${byHttp}, Agent Chat ${tokenCalls.length - byHttp}`;
+	});
+
+	// 11. `n8n start`, as `npm run dev` runs it: what the editor is offered, the credential's Test
+	// button, and a Chat Trigger in streaming mode (published, called on its webhook) → Agent Chat.
+	/** @type {Array<{ name: string }> | null} */
+	let servedTypes = null;
+	const publish = await n8nCommand(ctx, ['publish:workflow', '--id=e2eChatStream'], 3 * 60 * 1000);
+	h.record('publish-e2eChatStream', `${publish.stdout}\n${publish.stderr}`);
+	/** @type {import('../../scripts/lib/server').Server | null} */
+	let server = null;
+	try {
+		server = await startServer(ctx, { port: await freePort() });
+	} catch (error) {
+		await h.check('n8n start: the editor starts', async () => {
+			throw error;
+		});
+	}
+	if (server) {
+		const s = server;
+		const session = await login(s.base);
+		await h.check('n8n start: editor offers the 3 nodes, the AI-tool variant, 2 credentials', async () => {
+			const nodes = /** @type {Array<{ name: string }>} */ (await session.request('GET', '/types/nodes.json'));
+			servedTypes = nodes;
+			const ours = nodes.map((n) => n.name).filter((n) => n.startsWith(`${PACKAGE.name}.`)).sort();
+			assert.deepEqual(ours, ['alationAgentChat', 'alationAgentChatTool', 'alationCreateAccessToken', 'alationSetWarehouseCredentials'].map((n) => `${PACKAGE.name}.${n}`));
+			const credentialTypes = /** @type {Array<{ name: string }>} */ (await session.request('GET', '/types/credentials.json')).map((c) => c.name);
+			for (const name of ['alationApi', 'dataClarityApi']) assert.ok(credentialTypes.includes(name), `credential type ${name}`);
+			return `${nodes.length} node types served, ours: ${ours.map((n) => n.split('.')[1]).join(', ')}`;
+		});
+
+		await h.check('credential Test button: simulator OK; wrong secret → clear message', async () => {
+			// As the editor does: load the credential (secrets come back blanked), send it to /test.
+			const stored = await session.request('GET', '/rest/credentials/alationSimulator?includeData=true');
+			const ok = await session.request('POST', '/rest/credentials/test', { credentials: { id: stored.id, name: stored.name, type: stored.type, data: stored.data } });
+			if (ok.status !== 'OK') throw new Error(`the Test button reported ${JSON.stringify(ok)}`);
+			const bad = await session.request('POST', '/rest/credentials/test', {
+				credentials: { id: stored.id, name: stored.name, type: stored.type, data: { ...stored.data, clientSecret: badSecret } },
+			});
+			assert.equal(bad.status, 'Error');
+			assert.match(String(bad.message), /Client Secret/i);
+			h.record('credential-test', JSON.stringify({ ok, bad }));
+			return `wrong secret: "${String(bad.message).slice(0, 120)}…"`;
+		});
+
+		await h.check('Chat Trigger (streaming) → Agent Chat: the answer streams in', async () => {
+			sim.options.chunkDelayMs = 250;
+			try {
+				const started = Date.now();
+				const response = await fetch(`${s.base}/webhook/${CHAT_WEBHOOK_ID}/chat`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: JSON.stringify({ action: 'sendMessage', sessionId: 'e2e-session', chatInput: 'Stream the answer' }),
+					signal: AbortSignal.timeout(60000),
+				});
+				assert.equal(response.status, 200);
+				/** @type {Array<{ at: number, chunk: Record<string, any> }>} */
+				const chunks = [];
+				let buffered = '';
+				const decoder = new TextDecoder();
+				for await (const bytes of /** @type {AsyncIterable<Uint8Array>} */ (/** @type {unknown} */ (response.body))) {
+					buffered += decoder.decode(bytes, { stream: true });
+					const lines = buffered.split('\n');
+					buffered = lines.pop() ?? '';
+					for (const line of lines) if (line.trim()) chunks.push({ at: Date.now() - started, chunk: JSON.parse(line) });
+				}
+				h.record('chat-stream', JSON.stringify(chunks));
+				const types = chunks.map((c) => c.chunk.type);
+				assert.equal(types[0], 'begin');
+				assert.equal(types[types.length - 1], 'end');
+				const items = chunks.filter((c) => c.chunk.type === 'item');
+				assert.ok(items.length >= 3, `${items.length} text chunks`);
+				assert.equal(items.map((c) => c.chunk.content).join(''), answerText('Stream the answer', 'Catalog Search Agent', 1));
+				const spread = items[items.length - 1].at - items[0].at;
+				assert.ok(spread >= 500, `text chunks arrived over ${spread} ms: streamed, not buffered`);
+				return `${items.length} text chunks over ${spread} ms, then "end"`;
+			} finally {
+				sim.options.chunkDelayMs = 0;
+			}
+		});
+		await s.close();
+		h.record('n8n-start', s.log());
+	}
+
+	// 12. The examples: import cleanly (done in the set-up) and open without editor warnings.
+	const byType = servedTypes
+		? descriptionsFromServed(servedTypes)
+		: loadDescriptions(runtime.dir, path.join(userFolder, '.n8n', 'nodes', 'node_modules', PACKAGE.name));
+	const credentialIds = new Set(credentials.map((c) => c.id));
+	for (const example of examples) {
+		await h.check(`${example.file}: imports, opens without warnings`, async () => {
+			const source = servedTypes ? 'node types served by n8n' : 'node types from the installed packages';
+			const { problems, expected, nodes } = validateExample(example, {
+				runtimeDir: runtime.dir,
+				byType,
+				credentialIds,
+				// Example 04 ships without an LLM credential on purpose: users pick their own.
+				expected: { alationAiAgentTool: [/^OpenAI Chat Model: credential "openAiApi" is not set$/] },
+			});
+			assert.deepEqual(problems, [], problems.join('; '));
+			return `${nodes} nodes checked against the ${source}: no warnings${expected.length ? ` except the expected ${expected.join('; ')}` : ''}`;
+		});
+	}
+
+	// 13. No secret in any raw output of any n8n command (imports and executions, stdout and stderr).
+	await h.check('no secret in the raw output of any n8n run', async () => {
+		let bytes = 0;
+		for (const output of h.outputs) {
+			bytes += output.text.length;
+			for (const s of secrets) assert.ok(!output.text.includes(s), `a secret (${s.slice(0, 3)}…) in the output of ${output.label}`);
+		}
+		return `${h.outputs.length} outputs, ${Math.round(bytes / 1024)} KB scanned for ${secrets.length} secrets`;
+	});
+
+	const durationMs = Date.now() - suiteStarted;
+	const c = sim.counters;
+	info(`\nn8n ${runtime.version} on Node ${process.versions.node}; simulator totals: ${c.tokensMinted} tokens minted (${c.oauthMints} OAuth, ${c.apiAccessTokenMints} API, ${c.keycloakMints} Keycloak), ${c.unauthorized}×401\n`);
+	info(h.table());
+	const failed = h.results.filter((r) => r.status === 'fail').length;
+	info(`\n${h.results.length - failed} passed, ${failed} failed; suite ${formatDuration(durationMs)} (set-up included, n8n install excluded)`);
+	if (badMessage) info(`Wrong-secret error as users see it: ${badMessage}`);
+	if (jsonOut) {
+		fs.mkdirSync(path.dirname(path.resolve(jsonOut)), { recursive: true });
+		fs.writeFileSync(jsonOut, JSON.stringify(h.jestJson(startTime), null, 2));
+		info(`results: ${jsonOut}`);
+	}
+	passed = failed === 0;
+	if (!passed || keep) info(`n8n user folder and raw outputs kept in ${path.relative(process.cwd(), workDir)}`);
+	clearTimeout(watchdog);
+	await runCleanups();
+	process.exitCode = passed ? 0 : 1;
+}
+
+main().catch(async (error) => {
+	process.stderr.write(`\ne2e suite failed to run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+	if (jsonOut) {
+		fs.mkdirSync(path.dirname(path.resolve(jsonOut)), { recursive: true });
+		fs.writeFileSync(jsonOut, JSON.stringify({ success: false, numTotalTestSuites: 1, numFailedTestSuites: 1, numPassedTests: 0, numFailedTests: 1, numTotalTests: 1, testResults: [] }, null, 2));
+	}
+	await runCleanups();
+	process.exit(1);
+});

@@ -1,0 +1,245 @@
+// @ts-check
+'use strict';
+
+/**
+ * The e2e suite's own workflows (the examples in examples/ are run too). Built in code so the
+ * simulator's address and the credential ids are filled in at run time; the node parameters are the
+ * ones a user would set in the editor.
+ */
+
+/**
+ * @typedef {{ id: string, name: string }} CredentialRef
+ * @typedef {Record<string, any>} WorkflowNode
+ */
+
+const SIM = Object.freeze({ id: 'alationSimulator', name: 'Alation API (simulator)' });
+/** Webhook id of the e2e chat: POST /webhook/<id>/chat once the workflow is published. */
+const CHAT_WEBHOOK_ID = '0b6f8a2e-3c1d-4e5f-8a9b-1c2d3e4f5a6b';
+
+let counter = 0;
+
+/**
+ * @param {string} name
+ * @param {string} type
+ * @param {number} typeVersion
+ * @param {Record<string, unknown>} parameters
+ * @param {Record<string, unknown>} [extra]  credentials, onError…
+ * @returns {WorkflowNode}
+ */
+function node(name, type, typeVersion, parameters, extra = {}) {
+	counter += 1;
+	return { id: `e2e-node-${counter}`, name, type, typeVersion, position: [counter * 220, 0], parameters, ...extra };
+}
+
+/** @param {Record<string, string[]>} edges  node → the nodes its (first) output feeds */
+function connect(edges) {
+	/** @type {Record<string, any>} */
+	const connections = {};
+	for (const [from, to] of Object.entries(edges)) {
+		connections[from] = { main: [to.map((target) => ({ node: target, type: 'main', index: 0 }))] };
+	}
+	return connections;
+}
+
+/**
+ * @param {string} id  at most 21 characters
+ * @param {string} name
+ * @param {WorkflowNode[]} nodes
+ * @param {Record<string, any>} connections
+ */
+function workflow(id, name, nodes, connections) {
+	return { id, name, nodes, connections, active: false, settings: { executionOrder: 'v1' }, pinData: {} };
+}
+
+const start = () => node('Start', 'n8n-nodes-base.manualTrigger', 1, {});
+
+/** @param {CredentialRef} ref */
+const alationCredential = (ref) => ({ credentials: { alationApi: ref } });
+
+/**
+ * Agent Chat asking the catalog search agent.
+ *
+ * @param {string} name
+ * @param {string} message
+ * @param {CredentialRef} ref
+ * @param {Record<string, unknown>} [options]
+ * @param {Record<string, unknown>} [extra]
+ */
+function agentChat(name, message, ref, options = {}, extra = {}) {
+	return node(
+		name,
+		'n8n-nodes-alation.alationAgentChat',
+		1,
+		{ agent: { __rl: true, mode: 'id', value: 'catalog_search_agent' }, message, options },
+		{ ...alationCredential(ref), ...extra },
+	);
+}
+
+/**
+ * HTTP Request node with Authentication → Predefined Credential Type → Alation API.
+ *
+ * @param {string} name
+ * @param {string} url
+ * @param {CredentialRef} ref
+ * @param {Record<string, unknown>} [extra]
+ */
+function httpWithAlationCredential(name, url, ref, extra = {}) {
+	return node(
+		name,
+		'n8n-nodes-base.httpRequest',
+		4.2,
+		{ method: 'GET', url, authentication: 'predefinedCredentialType', nodeCredentialType: 'alationApi', options: {} },
+		{ ...alationCredential(ref), ...extra },
+	);
+}
+
+/**
+ * A Set node that outputs one item holding `list`, and a Split Out that makes one item per entry.
+ *
+ * @param {string} prefix
+ * @param {object[]} list
+ * @returns {[WorkflowNode, WorkflowNode]}
+ */
+function itemsFrom(prefix, list) {
+	return [
+		node(`${prefix} list`, 'n8n-nodes-base.set', 3.4, { mode: 'raw', jsonOutput: JSON.stringify({ list }), options: {} }),
+		node(`${prefix} items`, 'n8n-nodes-base.splitOut', 1, { fieldToSplitOut: 'list', options: {} }),
+	];
+}
+
+/** @param {number} seconds */
+const wait = (seconds, name = 'Wait') => node(name, 'n8n-nodes-base.wait', 1.1, { amount: seconds, unit: 'seconds' });
+
+/**
+ * @param {{ url: string, creds: Record<string, CredentialRef>, questions: string[], expirySeconds: number,
+ *   warehouse: { passwords: string[] } }} p
+ */
+function e2eWorkflows(p) {
+	const { url, creds } = p;
+	const userinfo = `${url}/integration/v1/userinfo/`;
+
+	const [questionsList, questionsItems] = itemsFrom('Questions', p.questions.map((question) => ({ question })));
+	const [cofQuestions, cofQuestionItems] = itemsFrom('Mixed questions', [{ question: 'first' }, { question: '__error_500__' }, { question: 'third' }]);
+	const [cofProducts, cofProductItems] = itemsFrom('Mixed products', [
+		{ dataProductId: 'cof_ok_one', username: 'svc_one', password: p.warehouse.passwords[0] },
+		{ dataProductId: 'missing_two', username: 'svc_two', password: p.warehouse.passwords[1] },
+		{ dataProductId: 'forbidden_three', username: 'svc_three', password: p.warehouse.passwords[2] },
+		{ dataProductId: 'cof_ok_four', username: 'svc_four', password: p.warehouse.passwords[3] },
+	]);
+
+	return [
+		workflow(
+			'e2eLoad',
+			'e2e: every node and credential type loads',
+			[
+				start(),
+				node('Token (Alation)', 'n8n-nodes-alation.alationCreateAccessToken', 1, { authentication: 'alationApi', operation: 'getAccessToken' }, alationCredential(SIM)),
+				node(
+					'Token (DataClarity)',
+					'n8n-nodes-alation.alationCreateAccessToken',
+					1,
+					{ authentication: 'dataClarityApi', operation: 'getAccessToken' },
+					{ credentials: { dataClarityApi: creds.dataClarity } },
+				),
+				node(
+					'Warehouse',
+					'n8n-nodes-alation.alationSetWarehouseCredentials',
+					1,
+					{ dataProductId: 'load_check', username: 'svc_load', secretType: 'password', password: p.warehouse.passwords[4] },
+					alationCredential(SIM),
+				),
+				agentChat('Chat', 'ping', SIM),
+			],
+			connect({ Start: ['Token (Alation)', 'Token (DataClarity)', 'Warehouse', 'Chat'] }),
+		),
+		workflow(
+			'e2eItems',
+			'e2e: Agent Chat over 3 items',
+			[start(), questionsList, questionsItems, agentChat('Chat', '={{ $json.question }}', SIM, { concurrency: 3 })],
+			connect({ Start: [questionsList.name], [questionsList.name]: [questionsItems.name], [questionsItems.name]: ['Chat'] }),
+		),
+		workflow(
+			'e2eHttpCred',
+			'e2e: HTTP Request with the Alation API credential',
+			[start(), httpWithAlationCredential('HTTP (OAuth client)', userinfo, creds.httpOauth), httpWithAlationCredential('HTTP (refresh token)', userinfo, creds.refresh)],
+			connect({ Start: ['HTTP (OAuth client)'], 'HTTP (OAuth client)': ['HTTP (refresh token)'] }),
+		),
+		workflow(
+			'e2eReuse',
+			'e2e: a stored token is reused by a new execution',
+			[
+				start(),
+				httpWithAlationCredential('HTTP', userinfo, creds.httpOauth),
+				agentChat('Chat', 'reuse', creds.httpOauth),
+				node('Token', 'n8n-nodes-alation.alationCreateAccessToken', 1, { authentication: 'alationApi', operation: 'getAccessToken' }, alationCredential(creds.httpOauth)),
+			],
+			connect({ Start: ['HTTP'], HTTP: ['Chat'], Chat: ['Token'] }),
+		),
+		workflow(
+			'e2eExpiry',
+			'e2e: token expires between two agent calls',
+			[start(), agentChat('Chat 1', 'before the wait', creds.expiryChat), wait(p.expirySeconds), agentChat('Chat 2', 'after the wait', creds.expiryChat)],
+			connect({ Start: ['Chat 1'], 'Chat 1': ['Wait'], Wait: ['Chat 2'] }),
+		),
+		workflow(
+			'e2eHttpExpiry',
+			'e2e: HTTP Request, token expiring',
+			[start(), httpWithAlationCredential('HTTP 1', userinfo, creds.expiryHttp), wait(p.expirySeconds), httpWithAlationCredential('HTTP 2', userinfo, creds.expiryHttp)],
+			connect({ Start: ['HTTP 1'], 'HTTP 1': ['Wait'], Wait: ['HTTP 2'] }),
+		),
+		workflow(
+			'e2eContinue',
+			'e2e: Continue On Fail',
+			[
+				start(),
+				cofQuestions,
+				cofQuestionItems,
+				agentChat('Chat (continue)', '={{ $json.question }}', SIM, {}, { onError: 'continueRegularOutput' }),
+				agentChat('Chat (error output)', '={{ $json.question }}', SIM, {}, { onError: 'continueErrorOutput' }),
+				cofProducts,
+				cofProductItems,
+				node(
+					'Warehouse (continue)',
+					'n8n-nodes-alation.alationSetWarehouseCredentials',
+					1,
+					{ dataProductId: '={{ $json.dataProductId }}', username: '={{ $json.username }}', secretType: 'password', password: '={{ $json.password }}' },
+					{ ...alationCredential(SIM), onError: 'continueRegularOutput' },
+				),
+			],
+			connect({
+				Start: [cofQuestions.name, cofProducts.name],
+				[cofQuestions.name]: [cofQuestionItems.name],
+				[cofQuestionItems.name]: ['Chat (continue)', 'Chat (error output)'],
+				[cofProducts.name]: [cofProductItems.name],
+				[cofProductItems.name]: ['Warehouse (continue)'],
+			}),
+		),
+		workflow(
+			'e2eChatStream',
+			'e2e: public chat, streaming',
+			[
+				node(
+					'Chat',
+					'@n8n/n8n-nodes-langchain.chatTrigger',
+					1.3,
+					{ public: true, mode: 'webhook', options: { responseMode: 'streaming' } },
+					{ webhookId: CHAT_WEBHOOK_ID },
+				),
+				agentChat('Agent Chat', '={{ $json.chatInput }}', SIM),
+			],
+			connect({ Chat: ['Agent Chat'] }),
+		),
+		workflow(
+			'e2eBadSecret',
+			'e2e: wrong client secret',
+			[
+				start(),
+				httpWithAlationCredential('HTTP (wrong secret)', userinfo, creds.badSecret, { onError: 'continueRegularOutput' }),
+				agentChat('Chat (wrong secret)', 'hello', creds.badSecret),
+			],
+			connect({ Start: ['HTTP (wrong secret)'], 'HTTP (wrong secret)': ['Chat (wrong secret)'] }),
+		),
+	];
+}
+
+module.exports = { e2eWorkflows, SIM, CHAT_WEBHOOK_ID };
