@@ -2,7 +2,7 @@
 module.exports = {
 	testEnvironment: 'node',
 	roots: ['<rootDir>/test'],
-	testMatch: ['**/test/{unit,integration}/**/*.test.ts'],
+	testMatch: ['**/test/{unit,integration,faults}/**/*.test.ts'],
 	transform: {
 		'^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
 	},

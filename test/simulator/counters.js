@@ -13,6 +13,7 @@ const ROUTE_NAMES = Object.freeze([
 	'warehouseCredentials',
 	'keycloakToken',
 	'aiConnectionTypes',
+	'introspect',
 	'notFound',
 ]);
 

@@ -6,6 +6,7 @@ const { AGENTS, answerText } = require('./agents');
 const { AssetStore, ChatStore } = require('./chats');
 const { createCounters, resetCounters } = require('./counters');
 const { DEMO } = require('./demo');
+const { FaultRegistry, runWithFault } = require('./faults');
 const { readBody, sendJson } = require('./http');
 const { InterceptRegistry } = require('./intercepts');
 const { boundedBody, formatLine, recordRequest } = require('./request-log');
@@ -89,6 +90,7 @@ async function startSimulator(overrides) {
 	/** @type {import('./types').RequestLogEntry[]} */
 	const requestLog = [];
 	const intercepts = new InterceptRegistry();
+	const faults = new FaultRegistry();
 	let baseUrl = '';
 
 	/** @type {import('./context').SimState} */
@@ -140,7 +142,13 @@ async function startSimulator(overrides) {
 			await intercepted(req, res, text);
 			return;
 		}
-		await route.handler({ req, res, url, params: route.params, body: text, sim: state });
+		const ctx = { req, res, url, params: route.params, body: text, sim: state };
+		const fault = faults.take(method, url.pathname, route.name);
+		if (fault) {
+			await runWithFault(fault, ctx, route.handler);
+			return;
+		}
+		await route.handler(ctx);
 	}
 
 	const server = http.createServer({ ServerResponse: TrackedResponse }, (req, res) => {
@@ -184,6 +192,7 @@ async function startSimulator(overrides) {
 		options,
 		intercept: (method, path, handler, { times = 1 } = {}) => intercepts.add(method, path, handler, times),
 		revokeAllTokens: () => tokens.revokeAllAccessTokens(),
+		faults,
 		requestLog,
 		warehouseCredentials: state.warehouse.list,
 		close() {

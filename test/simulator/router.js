@@ -5,6 +5,7 @@ const { safeDecodeURIComponent } = require('./http');
 const { agentList, agentStream, asset } = require('./routes/agent-studio');
 const { createAPIAccessToken, createRefreshToken, userinfo } = require('./routes/integration');
 const { aiConnectionTypes, keycloakToken } = require('./routes/keycloak');
+const { introspect } = require('./routes/introspect');
 const { notFound } = require('./routes/not-found');
 const { oauthToken } = require('./routes/oauth');
 const { warehouseCredentials } = require('./routes/warehouse');
@@ -24,6 +25,7 @@ const { warehouseCredentials } = require('./routes/warehouse');
 /** @type {readonly Route[]} */
 const ROUTES = Object.freeze([
 	{ name: 'oauthToken', method: 'POST', pattern: /^\/oauth\/v2\/token\/?$/, handler: oauthToken },
+	{ name: 'introspect', method: 'POST', pattern: /^\/oauth\/v2\/introspect\/?$/, handler: introspect },
 	{ name: 'createRefreshToken', method: 'POST', pattern: /^\/integration\/v1\/createRefreshToken\/?$/, handler: createRefreshToken },
 	{ name: 'createAPIAccessToken', method: 'POST', pattern: /^\/integration\/v1\/createAPIAccessToken\/?$/, handler: createAPIAccessToken },
 	{ name: 'userinfo', method: 'GET', pattern: /^\/integration\/v1\/userinfo\/?$/, handler: userinfo },

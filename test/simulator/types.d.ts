@@ -52,6 +52,7 @@ export type RouteName =
 	| 'warehouseCredentials'
 	| 'keycloakToken'
 	| 'aiConnectionTypes'
+	| 'introspect'
 	| 'notFound';
 
 export interface Counters {
@@ -114,6 +115,8 @@ export interface Simulator {
 		options?: InterceptOptions,
 	): () => void;
 	revokeAllTokens(): void;
+	/** Fault mode: a per-request script of failures (faults.js). Empty unless a test adds faults. */
+	readonly faults: FaultRegistry;
 	readonly requestLog: RequestLogEntry[];
 	readonly warehouseCredentials: WarehouseCredential[];
 	close(): Promise<void>;
@@ -126,4 +129,86 @@ export interface AgentSummary {
 	is_default: boolean;
 	default_ref: string | null;
 	input_json_schema: Record<string, unknown>;
+}
+
+/** A scripted agent answer a fault sends instead of the route's (one response message, then [DONE]). */
+export interface FaultAnswer {
+	text: string;
+	/** Number of events the text is cut into (default 1). */
+	pieces?: number;
+	/** 'snapshot' (default): each event carries the text so far; 'delta': only the new piece. */
+	style?: StreamStyle;
+	chatId?: string;
+}
+
+/**
+ * What one matching request meets. Match: `route` (a route name) or `path` (exact pathname), and
+ * `method` if given. Answer instead of the route with at most one of `status`, `reset`, `answer`;
+ * everything else shapes the route's own response. Byte positions count response body bytes.
+ */
+export interface FaultSpec {
+	method?: string;
+	route?: RouteName;
+	path?: string;
+	/** How many matching requests this fault takes (default 1; Infinity until removed). */
+	times?: number;
+
+	/** Answer with this status (and `body`, default: what Alation sends with it) instead of the route. */
+	status?: number;
+	body?: unknown;
+	headers?: Record<string, string>;
+	/** Adds `Retry-After: <value>`. */
+	retryAfter?: number | string;
+	/** Drop the connection as soon as the request is in: no status line. */
+	reset?: boolean;
+	/** Send this scripted agent answer instead of the route's. */
+	answer?: FaultAnswer;
+
+	/** Wait this long before answering (nothing is sent meanwhile). */
+	delayMs?: number;
+	/** Revoke every access token: 'before' the route runs. */
+	revokeTokens?: 'before';
+	/** Revoke every access token once this many body bytes were sent (the stream goes on). */
+	revokeAtByte?: number;
+	/** Destroy the socket once this many body bytes were sent (0: right after the headers). */
+	cutAtByte?: number;
+	/** Pause `stallMs` once this many body bytes were sent. */
+	stallAtByte?: number;
+	stallMs?: number;
+	/** Send the headers, then nothing until the client (or `sim.close()`) closes the connection. */
+	silenceAfterHeaders?: boolean;
+	/** Send the body `dripBytes` (default 1) bytes at a time, pausing this long after each. */
+	dripEveryMs?: number;
+	dripBytes?: number;
+	/** Start the body with a UTF-8 byte order mark. */
+	bom?: boolean;
+	/** Rewrite the body's line ends: 'cr' (CR only) or 'crlf'. */
+	lineEnds?: 'cr' | 'crlf';
+	/** Break the JSON of the n-th `data: {…}` event of the response (0-based). */
+	malformEvent?: number;
+	/** Break a JSON body (its last character replaced by garbage). */
+	malformJson?: boolean;
+}
+
+export interface FaultRecord {
+	/** Epoch ms when the request met the fault. */
+	at: number;
+	method: string;
+	path: string;
+	route: string;
+	/** A short description of the fault ('pass' for `{}`). */
+	fault: string;
+}
+
+export interface FaultRegistry {
+	/** Queues a fault; returns a remover. */
+	add(spec: FaultSpec): () => void;
+	/** Queues one fault per spec, in order (`defaults` merged into each); returns a remover. */
+	script(specs: FaultSpec[], defaults?: Partial<FaultSpec>): () => void;
+	/** Removes every queued fault. */
+	clear(): void;
+	/** Faults still queued. */
+	readonly pending: number;
+	/** Faults applied, oldest first (the last 1000). */
+	readonly log: FaultRecord[];
 }

@@ -1,0 +1,249 @@
+/**
+ * Benchmark 2 — streaming overhead: a 10 MiB agent stream, snapshot and delta, written by the server
+ * in 64 KiB and in 1 KiB slices. Agent Chat's reading and assembly against the floor: undici
+ * `request` + eventsource-parser + `JSON.parse` on the same bytes with nothing else.
+ *
+ * Three clients, interleaved, on the same bytes from the simulator's worker thread:
+ * - floor: the above, nothing else;
+ * - read path: the node's code path without n8n — `send` (nodes/shared/http/client.ts: its
+ *   dispatcher, redirects, timeouts) + `readAgentStream` + `AnswerAssembler`;
+ * - node: the Agent Chat node in an n8n-core execution; its own `durationMs` (request, reading,
+ *   assembly, output) is the figure, and the whole execution's wall time is shown next to it.
+ * Then the same without sockets: the bytes handed over in exact 64 KiB / 1 KiB chunks (CPU only).
+ */
+import { createParser } from 'eventsource-parser';
+import { request } from 'undici';
+
+import { send } from '../nodes/shared/http/client';
+import { AnswerAssembler } from '../nodes/shared/sse/assembler';
+import { readAgentStream } from '../nodes/shared/sse/reader';
+import { runAgentChat } from './lib/n8nRuns';
+import type { RemoteSimulator } from './lib/remoteSim';
+import type { Row } from './lib/report';
+import { verdict } from './lib/report';
+import { STREAM_PATH } from './lib/simWorker';
+import { fmt, medianRange, MiB, nowMs, retryClosedSocket, summarize, threadCpuMs } from './lib/stats';
+import { expectedAnswer, planStream, sha256, streamBytes } from './lib/streams';
+import type { Style } from './lib/streams';
+
+const TOTAL = 10 * MiB;
+const HEADERS = { authorization: 'Bearer bench', 'content-type': 'application/json', accept: 'text/event-stream' };
+const BODY = JSON.stringify({ message: 'bench' });
+
+interface Timing {
+	ms: number;
+	cpuMs: number;
+	chunks: number;
+}
+
+/** undici request + eventsource-parser + JSON.parse, nothing else. */
+async function floor(url: string): Promise<Timing> {
+	const t0 = nowMs();
+	const c0 = threadCpuMs();
+	const { body } = await request(url, { method: 'POST', headers: HEADERS, body: BODY });
+	const decoder = new TextDecoder();
+	let events = 0;
+	const parser = createParser({
+		onEvent: (event) => {
+			if (event.data === '[DONE]') return;
+			JSON.parse(event.data);
+			events++;
+		},
+	});
+	let chunks = 0;
+	for await (const chunk of body) {
+		chunks++;
+		parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
+	}
+	if (events === 0) throw new Error('floor read no event');
+	return { ms: nowMs() - t0, cpuMs: threadCpuMs() - c0, chunks };
+}
+
+/** The node's code path, without n8n: send + readAgentStream + AnswerAssembler. */
+async function readPath(url: string): Promise<Timing & { answer: string }> {
+	const t0 = nowMs();
+	const c0 = threadCpuMs();
+	const response = await send({ method: 'POST', url, headers: HEADERS, body: BODY, bodyTimeoutMs: 120_000, headersTimeoutMs: 120_000 });
+	const assembler = new AnswerAssembler();
+	let chunks = 0;
+	try {
+		const stats = await readAgentStream(response.body, {
+			onEvent: (event) => {
+				assembler.add(event);
+			},
+			onActivity: () => {
+				chunks++;
+			},
+		});
+		if (!stats.done) throw new Error('read path: no [DONE]');
+	} finally {
+		response.body.destroy();
+	}
+	const answer = assembler.result().answer;
+	return { ms: nowMs() - t0, cpuMs: threadCpuMs() - c0, chunks, answer };
+}
+
+async function node(baseUrl: string): Promise<{ durationMs: number; wallMs: number; answer: string }> {
+	const t0 = nowMs();
+	const result = await runAgentChat(baseUrl, { message: 'bench', nodeOptions: { idleTimeout: 120 } });
+	const wallMs = nowMs() - t0;
+	const json = result.items[0]?.json;
+	if (!json || json.error !== undefined) throw new Error(`Agent Chat failed: ${String(json?.error ?? result.error?.message)}`);
+	return { durationMs: json.durationMs as number, wallMs, answer: json.answer as string };
+}
+
+async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
+	for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
+}
+
+/** CPU only: the floor's parse on exact chunks. */
+async function floorInMemory(bytes: Buffer, size: number): Promise<number> {
+	const c0 = threadCpuMs();
+	const decoder = new TextDecoder();
+	const parser = createParser({
+		onEvent: (event) => {
+			if (event.data !== '[DONE]') JSON.parse(event.data);
+		},
+	});
+	for await (const chunk of chunked(bytes, size)) parser.feed(decoder.decode(chunk, { stream: true }));
+	return threadCpuMs() - c0;
+}
+
+/** CPU only: the floor, plus keeping the text (the least any client must do to have the answer). */
+async function floorKeepingText(bytes: Buffer, size: number, style: Style): Promise<number> {
+	const c0 = threadCpuMs();
+	const decoder = new TextDecoder();
+	let text = '';
+	const parser = createParser({
+		onEvent: (event) => {
+			if (event.data === '[DONE]') return;
+			const json = JSON.parse(event.data) as { model_message: { parts: Array<{ content: string }> } };
+			const content = json.model_message.parts[0].content;
+			text = style === 'delta' ? text + content : content;
+		},
+	});
+	for await (const chunk of chunked(bytes, size)) parser.feed(decoder.decode(chunk, { stream: true }));
+	if (text.length === 0) throw new Error('no text');
+	return threadCpuMs() - c0;
+}
+
+/** CPU only: the package's reader alone, keeping the text like floorKeepingText (no AnswerAssembler). */
+async function readerInMemory(bytes: Buffer, size: number, style: Style): Promise<number> {
+	const c0 = threadCpuMs();
+	let text = '';
+	await readAgentStream(chunked(bytes, size), {
+		onEvent: (event) => {
+			const content = (event as { model_message: { parts: Array<{ content: string }> } }).model_message.parts[0].content;
+			text = style === 'delta' ? text + content : content;
+		},
+	});
+	if (text.length === 0) throw new Error('no text');
+	return threadCpuMs() - c0;
+}
+
+async function oursInMemory(bytes: Buffer, size: number): Promise<number> {
+	const c0 = threadCpuMs();
+	const assembler = new AnswerAssembler();
+	await readAgentStream(chunked(bytes, size), {
+		onEvent: (event) => {
+			assembler.add(event);
+		},
+	});
+	assembler.result();
+	return threadCpuMs() - c0;
+}
+
+export async function streamBench(sim: RemoteSimulator, options: { reps: number; log: (line: string) => void }): Promise<Row[]> {
+	const url = `${sim.url}${STREAM_PATH}`;
+	const rows: Row[] = [];
+	const inMemory: string[] = [];
+	const inMemoryRatios: number[] = [];
+	let letter = 0;
+	for (const style of ['delta', 'snapshot'] as Style[]) {
+		const plan = planStream(style, TOTAL);
+		const expected = sha256(expectedAnswer(plan));
+		const bytes = streamBytes(plan);
+		const mb = bytes.length / 1e6;
+		for (const writeSize of [64 * 1024, 1024]) {
+			await sim.serve({ kind: 'bytes', style, totalBytes: TOTAL, writeSize });
+			// Warm-up: JIT, connections, the token.
+			await retryClosedSocket(() => floor(url));
+			if (sha256((await retryClosedSocket(() => readPath(url))).answer) !== expected) throw new Error(`read path: wrong ${style} answer`);
+			if (sha256((await node(sim.url)).answer) !== expected) throw new Error(`Agent Chat: wrong ${style} answer`);
+			const f: Timing[] = [];
+			const p: Timing[] = [];
+			const n: Array<{ durationMs: number; wallMs: number }> = [];
+			// Each run starts from a collected heap, and keeps only its timings (a delta answer is 8 M characters:
+			// holding the answers would make later runs pay for collecting earlier ones).
+			const fresh = () => global.gc?.();
+			for (let r = 0; r < options.reps; r++) {
+				fresh();
+				f.push(await retryClosedSocket(() => floor(url)));
+				fresh();
+				const path = await retryClosedSocket(() => readPath(url));
+				p.push({ ms: path.ms, cpuMs: path.cpuMs, chunks: path.chunks });
+				fresh();
+				const run = await node(sim.url);
+				n.push({ durationMs: run.durationMs, wallMs: run.wallMs });
+			}
+			await sim.unserve();
+			const floorMs = summarize(f.map((t) => t.ms));
+			const nodeMs = summarize(n.map((t) => t.durationMs));
+			const pathMs = summarize(p.map((t) => t.ms));
+			const nodeRatios = n.map((t, i) => t.durationMs / f[i].ms);
+			const pathRatios = p.map((t, i) => t.ms / f[i].ms);
+			const cpuRatios = p.map((t, i) => t.cpuMs / f[i].cpuMs);
+			const wallRatios = n.map((t, i) => t.wallMs / f[i].ms);
+			const ratio = summarize(nodeRatios);
+			const avgChunk = bytes.length / summarize(f.map((t) => t.chunks)).median;
+			const mbps = (ms: number) => fmt(mb / (ms / 1000), 0);
+			const label = `${style}, ${writeSize === 1024 ? '1 KiB' : '64 KiB'} writes`;
+			options.log(`  ${label}: floor ${mbps(floorMs.median)} MB/s, node ${mbps(nodeMs.median)} MB/s (${fmt(ratio.median, 2)}×), read path ${fmt(summarize(pathRatios).median, 2)}× (CPU ${fmt(summarize(cpuRatios).median, 2)}×); client saw ${fmt(avgChunk / 1024, 1)} KiB chunks`);
+			rows.push({
+				id: `2${String.fromCharCode(97 + letter++)}`,
+				measure: `${fmt(mb, 1)} MB ${style} stream (${plan.events} events, answer ${fmt(plan.answerLength / 1e6, 2)} M chars), server writes ${writeSize === 1024 ? '1 KiB' : '64 KiB'} (client reads ${fmt(avgChunk / 1024, 1)} KiB): Agent Chat time / floor time`,
+				ours: `${medianRange(summarize(nodeRatios), 2)}× · ${mbps(nodeMs.median)} MB/s (node durationMs); read path ${fmt(summarize(pathRatios).median, 2)}× (CPU ${fmt(summarize(cpuRatios).median, 2)}×) ${mbps(pathMs.median)} MB/s; whole n8n execution ${fmt(summarize(wallRatios).median, 2)}×`,
+				reference: `floor ${mbps(floorMs.median)} MB/s (${medianRange(floorMs, 0)} ms)`,
+				target: '≤ 1.10× floor',
+				verdict: verdict(ratio.median <= 1.1),
+			});
+			// Interleaved, three times the repetitions: each takes a few tens of ms.
+			await floorInMemory(bytes, writeSize);
+			await oursInMemory(bytes, writeSize);
+			await floorKeepingText(bytes, writeSize, style);
+			await readerInMemory(bytes, writeSize, style);
+			const floorTimes: number[] = [];
+			const keepTimes: number[] = [];
+			const readerTimes: number[] = [];
+			const oursTimes: number[] = [];
+			for (let r = 0; r < options.reps * 3; r++) {
+				global.gc?.();
+				floorTimes.push(await floorInMemory(bytes, writeSize));
+				global.gc?.();
+				keepTimes.push(await floorKeepingText(bytes, writeSize, style));
+				global.gc?.();
+				readerTimes.push(await readerInMemory(bytes, writeSize, style));
+				global.gc?.();
+				oursTimes.push(await oursInMemory(bytes, writeSize));
+			}
+			const floorCpu = summarize(floorTimes);
+			const keepCpu = summarize(keepTimes);
+			const readerCpu = summarize(readerTimes);
+			const oursCpu = summarize(oursTimes);
+			inMemoryRatios.push(oursCpu.median / floorCpu.median);
+			inMemory.push(
+				`${label.replace(' writes', '')}: ${fmt(oursCpu.median / floorCpu.median, 2)}× (${mbps(oursCpu.median)} vs ${mbps(floorCpu.median)} MB/s; reader alone ${fmt(readerCpu.median / floorCpu.median, 2)}×, floor keeping the text ${fmt(keepCpu.median / floorCpu.median, 2)}×)`,
+			);
+		}
+	}
+	rows.push({
+		id: `2${String.fromCharCode(97 + letter)}`,
+		measure: 'The same bytes without sockets or n8n, in exact 64 KiB / 1 KiB chunks: CPU time of readAgentStream + AnswerAssembler / CPU time of eventsource-parser + JSON.parse (breakdown: the reader alone keeping the text, and the floor keeping the text)',
+		ours: inMemory.join('; '),
+		reference: 'floor = 1.00×',
+		target: '≤ 1.10× floor',
+		verdict: verdict(inMemoryRatios.every((r) => r <= 1.1)),
+	});
+	return rows;
+}
+
