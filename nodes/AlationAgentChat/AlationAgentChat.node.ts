@@ -52,15 +52,18 @@ export class AlationAgentChat implements INodeType {
 				// and with 'error' + 'end' on any failure, so the chat never waits for a message that died.
 				if (streaming) this.sendChunk('begin', itemIndex);
 				let session: CredentialSession | undefined;
+				let idleTimeoutMs: number | undefined;
 				try {
 					const input = readAgentChatInput(this, itemIndex);
+					idleTimeoutMs = input.idleTimeoutMs;
 					session = await CredentialSession.open(this, 'alationApi', itemIndex);
 					const run = { ctx: this, session, input, itemIndex, streaming };
 					const output = await locks.run(input.chatId, async () => await runAgentChat(run));
 					if (streaming) this.sendChunk('end', itemIndex);
 					return output;
 				} catch (error) {
-					const failure = carryItemData(error, agentChatError(error, { node, itemIndex, secrets: session?.secrets ?? [] }, session));
+					const context = { node, itemIndex, secrets: session?.secrets ?? [], headersTimeoutMs: idleTimeoutMs, bodyTimeoutMs: idleTimeoutMs };
+					const failure = carryItemData(error, agentChatError(error, context, session));
 					if (streaming) {
 						this.sendChunk('error', itemIndex, failure.message);
 						this.sendChunk('end', itemIndex);

@@ -89,6 +89,7 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 
 	try {
 		const response = await openStream(run, signal);
+		let skippedEvents = 0;
 		try {
 			const stats = await readAgentStream(response.body, {
 				onEvent: (event, raw) => {
@@ -96,6 +97,7 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 					if (streaming && text !== '') ctx.sendChunk('item', itemIndex, text);
 				},
 			});
+			skippedEvents = stats.skippedNonJson;
 			if (!stats.done) {
 				throw new AgentStreamError(
 					'cut',
@@ -111,6 +113,8 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 
 		const answer = assembler.result();
 		const json = outputJson(answer, input, Date.now() - started);
+		// Events that were not JSON are skipped; in a stream of deltas a skipped event is missing text, so say so.
+		if (skippedEvents > 0) json.skippedEvents = skippedEvents;
 		const binary = input.downloadAssets && answer.assets.length > 0 ? await downloadAssets(run, answer, json, signal) : undefined;
 		return binary ? { json, binary, pairedItem: { item: itemIndex } } : { json, pairedItem: { item: itemIndex } };
 	} catch (error) {
@@ -231,6 +235,13 @@ function requestPhaseFailure(error: unknown, deadline: AbortSignal, cancel: Abor
 	const inner = error instanceof AttemptsExhaustedError ? error.last : error;
 	if (isAbort(inner) || (deadline.aborted && !(inner instanceof HttpStatusError))) {
 		return cancel?.aborted ? cancelledError() : timeoutError(input);
+	}
+	if ((inner as { code?: unknown })?.code === 'UND_ERR_HEADERS_TIMEOUT') {
+		return new AgentStreamError(
+			'idle',
+			`The agent did not start answering within ${secondsText(input.idleTimeoutMs)} (Idle Timeout option)`,
+			'The server accepted the request but sent nothing back. Try again, or raise Idle Timeout if this agent takes long to start.',
+		);
 	}
 	return error;
 }

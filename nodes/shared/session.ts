@@ -143,7 +143,7 @@ export class CredentialSession {
 			skipSslCertificateValidation: this.allowUnauthorizedCerts,
 			timeout: 60_000,
 		};
-		const probeOutcome = await request
+		const storing = request
 			.call(this.ctx as IExecuteFunctions, this.type, probe, {
 				credentialsDecrypted: {
 					id: nodeCredential.id,
@@ -156,9 +156,27 @@ export class CredentialSession {
 				() => undefined,
 				(error: unknown) => error,
 			);
+		// n8n's token fetch takes no cancel signal: "Stop" must not wait for it (it finishes in the background).
+		const probeOutcome = await untilAborted(storing, this.signal);
 		const token = tokenCache.peek(this.grant);
 		if (token) return token;
 		// No token: the token request itself failed. Its own error says why (n8n wrapped it).
 		throw tokenCache.lastFailure(this.grant) ?? probeOutcome ?? new Error('No token was obtained');
+	}
+}
+
+/** Resolves with `work`, or rejects with the abort reason as soon as `signal` aborts. */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+	if (!signal) return await work;
+	signal.throwIfAborted();
+	let onAbort: (() => void) | undefined;
+	const aborted = new Promise<never>((_resolve, reject) => {
+		onAbort = () => reject(signal.reason);
+		signal.addEventListener('abort', onAbort, { once: true });
+	});
+	try {
+		return await Promise.race([work, aborted]);
+	} finally {
+		if (onAbort) signal.removeEventListener('abort', onAbort);
 	}
 }

@@ -160,17 +160,13 @@ describe('Create Access Token: faults of the token endpoint', () => {
 		sim.faults.add({ route: 'createAPIAccessToken', malformJson: true });
 		const result = await run(node, getToken, { credentials: { alationApi: refreshTokenCredential() } });
 		expect(result.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
-		expect(errorOf(result, 0).message).toMatch(/did not return a JSON object/);
+		expect(errorOf(result, 0).message).toMatch(/without a JSON object/);
 		expect(result.items[1].json.tokenType).toBe('TOKEN');
 		expect(sim.counters.requests.createAPIAccessToken).toBe(2);
 	});
 
-	// PACKAGE BUG (reported): parseTokenResponse quotes the first 200 characters of an unparseable 2xx
-	// body in the error, redacting only the credential's own secrets — not the token the server just
-	// minted. The refresh-token grant's body starts with `{"api_access_token":"<56 hex>"`, so the whole
-	// new token lands in the item's error (stored in the execution) and in preAuthentication's message.
-	// (OAuth tokens are longer: the message shows the JWT's header and claims, the signature is cut off.)
-	test.failing('refresh-token credential, a token response that is not JSON → the error does not quote the new token', async () => {
+	// Was a package bug: the error quoted the start of an unparseable 2xx body, which holds the new token.
+	test('refresh-token credential, a token response that is not JSON → the error does not quote the new token', async () => {
 		sim.faults.add({ route: 'createAPIAccessToken', malformJson: true });
 		const result = await run(node, getToken, { credentials: { alationApi: refreshTokenCredential() } });
 		expect(errorOf(result, 0).message).not.toMatch(/[0-9a-f]{40,}/);
@@ -192,12 +188,10 @@ describe('Create Access Token: faults of the token endpoint', () => {
 		expect(errorOf(result, 0).message).toMatch(/closed|reset|connection/i);
 	});
 
-	// PACKAGE BUG (reported): since nodes fetch tokens through n8n's pre-request token fetch
-	// (`httpRequestWithAuthentication` → the credential's `preAuthentication` → n8n's httpRequest with a
-	// 60 s timeout and no cancel signal), "Stop" no longer ends a token request that hangs: the run waits
-	// for the server or for the 60 s timeout (measured: stopped at 300 ms, ended when the server answered
-	// 8 s later). These nodes have no timeout option, so a hanging token endpoint holds the execution 60 s.
-	test.failing.each([
+	// Was a package bug: n8n's token fetch takes no cancel signal, so "Stop" waited for it; the node no
+	// longer waits for it once the execution is stopped. (These nodes have no timeout option: a hanging
+	// token endpoint is ended by n8n's 60 s timeout or by Stop.)
+	test.each([
 		['no answer at all (stall)', { delayMs: 60_000 }],
 		['headers, then silence', { silenceAfterHeaders: true }],
 	] as Array<[string, FaultSpec]>)('%s on the token endpoint → stopping the execution ends it at once', async (_name, fault) => {

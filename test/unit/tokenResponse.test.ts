@@ -117,10 +117,12 @@ describe('parseTokenResponse: errors', () => {
 	});
 
 	test('2xx that is not a JSON object', () => {
-		expect(fails({ status: 200, body: 'not json' }).message).toMatch(/did not return a JSON object \(got: not json\)/);
-		expect(fails({ status: 200, body: '[1,2]' }).message).toMatch(/did not return a JSON object/);
-		expect(fails({ status: 200, body: '' }).message).toMatch(/did not return a JSON object/);
-		expect(fails({ status: 204, body: undefined }).message).toMatch(/did not return a JSON object/);
+		expect(fails({ status: 200, body: 'not json' }).message).toMatch(/answered 200 without a JSON object \(8 characters of something else\)/);
+		expect(fails({ status: 200, body: '[1,2]' }).message).toMatch(/without a JSON object/);
+		expect(fails({ status: 200, body: '' }).message).toMatch(/without a JSON object \(empty body\)/);
+		expect(fails({ status: 204, body: undefined }).message).toMatch(/without a JSON object/);
+		// A body that does not parse may still hold the new token: it is never quoted.
+		expect(fails({ status: 201, body: '{"api_access_token":"0123456789abcdef0123456789abcdef", "x": ' }, refresh).message).not.toContain('0123456789abcdef');
 	});
 
 	test('long bodies are cut in messages', () => {

@@ -46,7 +46,8 @@ export function parseTokenResponse(grant: TokenGrant, response: TokenHttpRespons
 		throw invalid(
 			grant,
 			status,
-			`the token endpoint did not return a JSON object${body.text ? ` (got: ${snippet(body.text) ?? ''})` : ''}`,
+			// The body is not quoted: a successful answer that fails to parse may well hold the new token.
+			`the token endpoint answered ${status} without a JSON object${body.text ? ` (${body.text.length} characters of something else)` : ' (empty body)'}`,
 			'Check that the base URL points at the instance itself and not at a proxy.',
 		);
 	}
