@@ -74,7 +74,7 @@ export async function firstChunkBench(sim: RemoteSimulator, options: { reps: num
 	return [
 		{
 			id: '3a',
-			measure: `Time to first chunk, streaming on: server writes the first text → sendChunk called (${options.reps} runs, median [min–max], p90)`,
+			measure: `Time to first chunk, streaming on: server writes the first text → sendChunk called (${options.reps} runs, median [min … max], p90)`,
 			ours: `${medianRange(ours, 2, ' ms')}, p90 ${fmt(quantile(nodeDelays, 0.9), 2)} ms → +${fmt(extra, 2)} ms over the floor (p90 +${fmt(extraP90, 2)} ms)`,
 			reference: `floor ${medianRange(floor, 2, ' ms')}, p90 ${fmt(quantile(floorDelays, 0.9), 2)} ms`,
 			target: 'floor + 2 ms',

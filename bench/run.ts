@@ -99,7 +99,7 @@ async function main(): Promise<void> {
 		const markdown = [
 			'# Benchmark results',
 			'',
-			'Written by `npm run bench` (bench/run.ts). Figures are the median of the repetitions with the range [min–max] in',
+			'Written by `npm run bench` (bench/run.ts). Figures are the median of the repetitions with the range [min … max] in',
 			'brackets; the machine is shared with other work, so the spread matters as much as the median.',
 			'',
 			...header,

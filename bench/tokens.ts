@@ -153,8 +153,11 @@ export async function tokenBench(sim: RemoteSimulator, options: TokenBenchOption
 	const perPeriod = boundaries.map((b) => b.mints / b.periods);
 	const boundary401 = boundaries.map((b) => b.unauthorized);
 	const b0 = boundaries[0];
-	const describeNaive = (c: NaiveCount[]) =>
-		`${m(c.map((x) => x.httpRequests))} requests: ${m(c.map((x) => x.tokenRequests))} token, ${m(c.map((x) => x.introspections))} introspect, ${m(c.map((x) => x.streams))} agent; ${m(c.map((x) => x.unauthorized))} × 401; ${m(c.map((x) => x.failed))} items failed`;
+	const describeNaive = (c: NaiveCount[]) => {
+		const others = c.map((x) => x.httpRequests - x.tokenRequests - x.introspections - x.streams);
+		const other = others.some((x) => x !== 0) ? `, ${m(others)} other` : '';
+		return `${m(c.map((x) => x.httpRequests))} requests: ${m(c.map((x) => x.tokenRequests))} token, ${m(c.map((x) => x.introspections))} introspect, ${m(c.map((x) => x.streams))} agent${other}; ${m(c.map((x) => x.unauthorized))} × 401; ${m(c.map((x) => x.failed))} items failed`;
+	};
 
 	const rows: Row[] = [
 		{
