@@ -179,10 +179,9 @@ describe('Create Access Token: faults of the token endpoint', () => {
 		expect(tokens()).toBe(1);
 	});
 
-	// PACKAGE BUG (reported): the message of a token response cut mid-body is axios' "stream has been
-	// aborted" (since tokens are fetched through n8n's own request helper), which names neither the token
-	// request nor the closed connection. Before, it read "…The connection to the server was closed unexpectedly".
-	test.failing('response cut at byte 40 → the message says the token request’s connection was closed', async () => {
+	// Was a package bug: axios' "stream has been aborted" (tokens are fetched through n8n's own request
+	// helper) named neither the token request nor the closed connection.
+	test('response cut at byte 40 → the message says the token request’s connection was closed', async () => {
 		sim.faults.add({ route: 'oauthToken', cutAtByte: 40 });
 		const result = await run(node, getToken);
 		expect(errorOf(result, 0).message).toMatch(/closed|reset|connection/i);

@@ -27,3 +27,21 @@ describe('withoutKeys', () => {
 		expect(input.password).toBe('x');
 	});
 });
+
+describe('describeNetworkError: the errors of n8n\'s own request helper (axios)', () => {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	const { describeNetworkError } = require('../../nodes/shared/http/nodeErrors') as typeof import('../../nodes/shared/http/nodeErrors');
+
+	test('a body cut mid-way ("stream has been aborted") is a closed connection', () => {
+		const error = Object.assign(new Error('stream has been aborted'), { code: 'ERR_BAD_RESPONSE', requestHost: 'acme.example:443' });
+		expect(describeNetworkError(error)?.message).toBe('The connection to acme.example:443 was closed unexpectedly');
+	});
+
+	test('other bad responses are not network failures', () => {
+		expect(describeNetworkError(Object.assign(new Error('Request failed with status code 500'), { code: 'ERR_BAD_RESPONSE' }))).toBeUndefined();
+	});
+
+	test('its timeout', () => {
+		expect(describeNetworkError(Object.assign(new Error('timeout of 60000ms exceeded'), { code: 'ECONNABORTED', requestHost: 'acme.example' }))?.message).toBe('The request to acme.example timed out');
+	});
+});

@@ -92,7 +92,10 @@ function seconds(ms: number | undefined): string {
 
 /** Names network, TLS and timeout failures; undefined when `error` is none of those. */
 export function describeNetworkError(error: unknown, ctx: Pick<ErrorContext, 'headersTimeoutMs' | 'bodyTimeoutMs'> = {}): NetworkCause | undefined {
-	const code = errorCode(error);
+	let code = errorCode(error);
+	// axios (n8n's own request helper, which fetches the credentials' tokens) reports a body cut mid-way
+	// as ERR_BAD_RESPONSE "stream has been aborted": the connection was closed.
+	if (code === 'ERR_BAD_RESPONSE' && /aborted/i.test((error as Error)?.message ?? '')) code = 'ECONNRESET';
 	if (code === undefined) return undefined;
 	const host = hostOf(error);
 	switch (code) {
@@ -113,6 +116,11 @@ export function describeNetworkError(error: unknown, ctx: Pick<ErrorContext, 'he
 			return {
 				message: `The connection to ${host} was closed unexpectedly`,
 				hint: 'The server or a proxy in between closed the connection. Try again; if it keeps happening, check proxies and load balancers between n8n and the server.',
+			};
+		case 'ECONNABORTED': // axios: its timeout (60 s for token requests) ran out
+			return {
+				message: `The request to ${host} timed out`,
+				hint: 'The server is slow or unreachable. Try again later; check the base URL and whether a proxy is needed (HTTPS_PROXY).',
 			};
 		case 'ETIMEDOUT':
 		case 'UND_ERR_CONNECT_TIMEOUT':
