@@ -4,7 +4,7 @@ import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData
 
 import { header, readBuffer, readText } from '../shared/http/client';
 import type { HttpResponse } from '../shared/http/client';
-import { HttpStatusError, stripQuery } from '../shared/http/errors';
+import { HttpStatusError, isAbortError, stripQuery } from '../shared/http/errors';
 import { isRetryableNetworkError, isRetryableStatus, retryDelayMs, waitForRetry } from '../shared/http/retry';
 import { withItemData } from '../shared/items';
 import { AnswerAssembler, parseJsonAnswer } from '../shared/sse/assembler';
@@ -190,9 +190,9 @@ async function openStream(run: RunContext, signal: AbortSignal): Promise<HttpRes
 	}
 }
 
+/** Aborted by Stop, or by the run's deadline (whose reason is a TimeoutError). */
 function isAbort(error: unknown): boolean {
-	const e = error as { name?: unknown; code?: unknown };
-	return e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
+	return isAbortError(error) || (error as { name?: unknown })?.name === 'TimeoutError';
 }
 
 function timeoutError(input: AgentChatInput): AgentStreamError {

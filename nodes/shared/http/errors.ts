@@ -64,3 +64,19 @@ export function parseRetryAfter(header: string | string[] | undefined, now: numb
 	if (!Number.isFinite(at)) return undefined;
 	return Math.max(0, (at - now) / 1000);
 }
+
+/** An error's `code`, looking through up to 4 levels of `cause` (fetch and axios wrap the socket's error). */
+export function errorCode(error: unknown): string | undefined {
+	for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+		const code = (e as { code?: unknown }).code;
+		if (typeof code === 'string') return code;
+		e = (e as { cause?: unknown }).cause;
+	}
+	return undefined;
+}
+
+/** A request ended by an AbortSignal (the execution's cancel signal, or a deadline built on one). */
+export function isAbortError(error: unknown): boolean {
+	const e = error as { name?: unknown; code?: unknown };
+	return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
+}

@@ -7,7 +7,7 @@ import { redactDeep, redactSecrets } from '../redact';
 import { oneLine, serverErrorText } from '../serverMessage';
 import { CONNECT_TIMEOUT_MS } from './dispatcher';
 import { RedirectRefusedError } from './client';
-import { HttpStatusError } from './errors';
+import { errorCode, HttpStatusError, isAbortError } from './errors';
 
 /**
  * The one error mapper: whatever failed (a token grant, an HTTP status, the network, TLS, a timeout,
@@ -69,14 +69,6 @@ const TLS_TRUST_CODES = new Set([
 	'CERT_NOT_YET_VALID',
 ]);
 
-function errorCode(error: unknown): string | undefined {
-	for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-		const code = (e as { code?: unknown }).code;
-		if (typeof code === 'string') return code;
-		e = (e as { cause?: unknown }).cause;
-	}
-	return undefined;
-}
 
 function hostOf(error: unknown): string {
 	const e = error as { requestHost?: unknown; hostname?: unknown; host?: unknown; address?: unknown; port?: unknown; cause?: unknown };
@@ -161,10 +153,6 @@ function plainText(body: string, clean: (text: string) => string): string | unde
 	return oneLine(clean(body));
 }
 
-export function isAbortError(error: unknown): boolean {
-	const e = error as { name?: unknown; code?: unknown };
-	return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
-}
 
 function cleaner(ctx: ErrorContext): (text: string) => string {
 	return (text) => {

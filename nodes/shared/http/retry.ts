@@ -1,5 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
+import { errorCode } from './errors';
+
 /**
  * When a request that has not produced a response may be sent again, and how long to wait.
  * Only the caller knows whether a request is safe to repeat: an agent run whose stream has started
@@ -26,12 +28,8 @@ export function isRetryableStatus(status: number, bodyText: string): boolean {
 const RETRYABLE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
 export function isRetryableNetworkError(error: unknown): boolean {
-	for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-		const code = (e as { code?: unknown }).code;
-		if (typeof code === 'string') return RETRYABLE_NETWORK_CODES.has(code);
-		e = (e as { cause?: unknown }).cause;
-	}
-	return false;
+	const code = errorCode(error);
+	return code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
 }
 
 /**
