@@ -345,6 +345,8 @@ export class AnswerAssembler {
 		const modelMessage = event.model_message;
 		if (!isRecord(modelMessage)) return '';
 		const rawParts = Array.isArray(modelMessage.parts) ? (modelMessage.parts as unknown[]) : [];
+		const quick = this.appendDeltaText(event.id, modelMessage.kind, rawParts);
+		if (quick !== undefined) return quick;
 		const parts: PartState[] = [];
 		let hasTextLike = false;
 		let hasToolReturn = false;
@@ -370,6 +372,34 @@ export class AnswerAssembler {
 		if (kind === 'response') this.lastResponse = message;
 		if (hasToolReturn) this.lastToolReturn = message;
 		return kind === 'response' ? this.stream(message, appended) : '';
+	}
+
+	/**
+	 * The common event of a delta stream, without the general path's allocations: one text piece
+	 * for a message already locked into delta mode whose last part is text. Returns what `apply` +
+	 * `applyDelta` + `stream` would (assembler.test.ts pins the edges, the 10,000 random streams
+	 * the rest), or undefined for any other event. Measured on a 10 MB stream of ~8,000 pieces:
+	 * assembly went from ~1.25× to ~1.15× the time of parsing alone (bench row 2e).
+	 */
+	private appendDeltaText(id: unknown, kindValue: unknown, rawParts: unknown[]): string | undefined {
+		if (rawParts.length !== 1) return undefined;
+		const raw = rawParts[0];
+		if (!isRecord(raw) || typeof raw.content !== 'string') return undefined;
+		if ((raw.part_kind ?? raw.kind ?? raw.type) !== 'text') return undefined;
+		const key = idString(id);
+		if (key === undefined) return undefined;
+		const message = this.messages.get(key);
+		if (message === undefined || message.mode !== 'delta') return undefined;
+		const last = message.parts[message.parts.length - 1];
+		if (last === undefined || last.kind !== 'text' || last.text === undefined) return undefined;
+		// As kindOf: an explicit kind wins, else a text part makes a response.
+		const kind = kindValue === 'request' ? 'request' : 'response';
+		message.kind = kind;
+		const piece = raw.content;
+		if (piece.length > 0) last.text += piece;
+		if (kind !== 'response') return '';
+		this.lastResponse = message;
+		return this.stream(message, piece);
 	}
 
 	/** The answer (call at the end of the stream). */

@@ -190,6 +190,63 @@ describe('AnswerAssembler: ambiguous cases (documented in assembler.ts)', () => 
 	});
 });
 
+/**
+ * Events that reach the quick path for delta text (one text piece for a message locked into delta
+ * whose last part is text) next to events that just miss it: both must give what the rule says.
+ */
+describe('AnswerAssembler: delta text pieces of a locked message', () => {
+	test('empty pieces add nothing; non-string content takes the general path and is appended as text', () => {
+		const events = [...textEvents('m', ['a', 'b'], 'delta'), event('m', 'response', [text('')]), event('m', 'response', [text(42)]), event('m', 'response', [text('c')])];
+		expect(run(events)).toMatchObject({ answer: 'ab42c', streamed: 'ab42c' });
+	});
+
+	test('numeric message ids and parts named by `kind` or `type` are the same message and kind', () => {
+		const numeric = (content: string, key: string): Record<string, unknown> => ({ id: 7, chat_id: CHAT, model_message: { kind: 'response', parts: [{ [key]: 'text', content }] } });
+		const events = [numeric('x', 'part_kind'), numeric('y', 'kind'), numeric('z', 'type')];
+		expect(run(events)).toMatchObject({ answer: 'xyz', streamed: 'xyz' });
+	});
+
+	test('text after a thinking part starts a new text part; a thinking piece after text is not streamed', () => {
+		const events = [
+			event('m', 'response', [text('A')]),
+			event('m', 'response', [text('B')]),
+			event('m', 'response', [thinking('hmm')]),
+			event('m', 'response', [text('C')]),
+			event('m', 'response', [text('D')]),
+		];
+		const { answer, streamed } = run(events);
+		expect({ answer, streamed }).toEqual({ answer: 'ABCD', streamed: 'ABCD' });
+	});
+
+	test('a piece of a message that is not on air is kept but not streamed; events without id take the general path', () => {
+		const events = [
+			...textEvents('first', ['Let ', 'me'], 'delta'),
+			...textEvents('second', ['The ', 'answer'], 'delta'),
+			event('first', 'response', [text(' late')]),
+			event(undefined, 'response', [text('x')]),
+			event(undefined, 'response', [text('y')]),
+		];
+		const a = new AnswerAssembler();
+		const chunks = events.map((e) => a.add(e));
+		expect(chunks.join('')).toBe(`Let me${MESSAGE_SEPARATOR}The answer${MESSAGE_SEPARATOR}xy`);
+		expect(a.result().answer).toBe('xy');
+	});
+
+	test('a piece whose event says `request` moves the message to the requests: it stops being the answer', () => {
+		const events = [...textEvents('m', ['a', 'b'], 'delta'), event('m', 'request', [text('c')])];
+		const a = new AnswerAssembler();
+		const streamed = events.map((e) => a.add(e)).join('');
+		expect(streamed).toBe('ab');
+		// The message of the last response event is still the answer, with the piece appended.
+		expect(a.result().answer).toBe('abc');
+	});
+
+	test('two parts in one event take the general path and continue the text', () => {
+		const events = [...textEvents('m', ['a', 'b'], 'delta'), event('m', 'response', [text('c'), text('d')])];
+		expect(run(events)).toMatchObject({ answer: 'abcd', streamed: 'abcd' });
+	});
+});
+
 describe('AnswerAssembler: several response messages', () => {
 	test.each(['snapshot', 'delta'] as const)(
 		'%s: interim text A, tool call, final message B → answer B, stream A + separator + B',
