@@ -18,7 +18,7 @@ import { memoryBench } from './memory';
 import { RemoteSimulator } from './lib/remoteSim';
 import { markdownTable, textTable } from './lib/report';
 import type { Row } from './lib/report';
-import { fmt, hasThreadCpu } from './lib/stats';
+import { cpuClockStepMs, fmt, hasThreadCpu } from './lib/stats';
 import { streamBench } from './streaming';
 import { tokenBench } from './tokens';
 import { NOTES } from './notes';
@@ -44,7 +44,7 @@ function machine(): string[] {
 		`- date: ${new Date().toISOString()}`,
 		`- machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 1024 ** 3, 0)} GiB RAM, ${process.platform} ${process.arch}`,
 		`- load average when the run started: ${fmt(one, 2)} (1 min), ${fmt(five, 2)} (5 min) — other work shares this machine`,
-		`- Node ${process.version} (npm scripts run on the node@24 devDependency), undici ${require('undici/package.json').version as string}, eventsource-parser ${require('eventsource-parser/package.json').version as string}; per-thread CPU time: ${hasThreadCpu ? 'yes' : 'no (process CPU time)'}`,
+		`- Node ${process.version} (npm scripts run on the node@24 devDependency), undici ${require('undici/package.json').version as string}, eventsource-parser ${require('eventsource-parser/package.json').version as string}; per-thread CPU time: ${hasThreadCpu ? 'yes' : 'no (process CPU time)'}, advancing in steps of ${fmt(cpuClockStepMs(), 3)} ms on this machine`,
 	];
 }
 

@@ -9,7 +9,7 @@
  *   dispatcher, redirects, timeouts) + `readAgentStream` + `AnswerAssembler`;
  * - node: the Agent Chat node in an n8n-core execution; its own `durationMs` (request, reading,
  *   assembly, output) is the figure, and the whole execution's wall time is shown next to it.
- * Then the same without sockets: the bytes handed over in exact 64 KiB / 1 KiB chunks (CPU only).
+ * Then the same without sockets: the bytes handed over in exact 64 KiB / 1 KiB chunks (in memory).
  */
 import { createParser } from 'eventsource-parser';
 import { request } from 'undici';
@@ -96,61 +96,80 @@ async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
 	for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
 }
 
-/** CPU only: the floor's parse on exact chunks. */
-async function floorInMemory(bytes: Buffer, size: number): Promise<number> {
-	const c0 = threadCpuMs();
-	const decoder = new TextDecoder();
-	const parser = createParser({
-		onEvent: (event) => {
-			if (event.data !== '[DONE]') JSON.parse(event.data);
-		},
-	});
-	for await (const chunk of chunked(bytes, size)) parser.feed(decoder.decode(chunk, { stream: true }));
-	return threadCpuMs() - c0;
+/** Wall and CPU time of one in-memory run (one thread, no I/O: wall time is its work plus preemption). */
+interface Cost {
+	ms: number;
+	cpuMs: number;
 }
 
-/** CPU only: the floor, plus keeping the text (the least any client must do to have the answer). */
-async function floorKeepingText(bytes: Buffer, size: number, style: Style): Promise<number> {
+async function measured(run: () => Promise<void>): Promise<Cost> {
+	const t0 = nowMs();
 	const c0 = threadCpuMs();
-	const decoder = new TextDecoder();
-	let text = '';
-	const parser = createParser({
-		onEvent: (event) => {
-			if (event.data === '[DONE]') return;
-			const json = JSON.parse(event.data) as { model_message: { parts: Array<{ content: string }> } };
-			const content = json.model_message.parts[0].content;
-			text = style === 'delta' ? text + content : content;
-		},
-	});
-	for await (const chunk of chunked(bytes, size)) parser.feed(decoder.decode(chunk, { stream: true }));
-	if (text.length === 0) throw new Error('no text');
-	return threadCpuMs() - c0;
+	await run();
+	return { ms: nowMs() - t0, cpuMs: threadCpuMs() - c0 };
 }
 
-/** CPU only: the package's reader alone, keeping the text like floorKeepingText (no AnswerAssembler). */
-async function readerInMemory(bytes: Buffer, size: number, style: Style): Promise<number> {
-	const c0 = threadCpuMs();
-	let text = '';
-	await readAgentStream(chunked(bytes, size), {
-		onEvent: (event) => {
-			const content = (event as { model_message: { parts: Array<{ content: string }> } }).model_message.parts[0].content;
-			text = style === 'delta' ? text + content : content;
-		},
+/** In memory: the floor's parse on exact chunks. */
+function floorInMemory(bytes: Buffer, size: number): Promise<Cost> {
+	return measured(async () => {
+		const decoder = new TextDecoder();
+		const parser = createParser({
+			onEvent: (event) => {
+				if (event.data !== '[DONE]') JSON.parse(event.data);
+			},
+		});
+		for await (const chunk of chunked(bytes, size)) parser.feed(decoder.decode(chunk, { stream: true }));
 	});
-	if (text.length === 0) throw new Error('no text');
-	return threadCpuMs() - c0;
 }
 
-async function oursInMemory(bytes: Buffer, size: number): Promise<number> {
-	const c0 = threadCpuMs();
-	const assembler = new AnswerAssembler();
-	await readAgentStream(chunked(bytes, size), {
-		onEvent: (event) => {
-			assembler.add(event);
-		},
+/** In memory: the floor, plus keeping the text (the least any client must do to have the answer). */
+function floorKeepingText(bytes: Buffer, size: number, style: Style): Promise<Cost> {
+	return measured(async () => {
+		const decoder = new TextDecoder();
+		let text = '';
+		const parser = createParser({
+			onEvent: (event) => {
+				if (event.data === '[DONE]') return;
+				const json = JSON.parse(event.data) as { model_message: { parts: Array<{ content: string }> } };
+				const content = json.model_message.parts[0].content;
+				text = style === 'delta' ? text + content : content;
+			},
+		});
+		for await (const chunk of chunked(bytes, size)) parser.feed(decoder.decode(chunk, { stream: true }));
+		if (text.length === 0) throw new Error('no text');
 	});
-	assembler.result();
-	return threadCpuMs() - c0;
+}
+
+/** In memory: the package's reader alone, keeping the text like floorKeepingText (no AnswerAssembler). */
+function readerInMemory(bytes: Buffer, size: number, style: Style): Promise<Cost> {
+	return measured(async () => {
+		let text = '';
+		await readAgentStream(chunked(bytes, size), {
+			onEvent: (event) => {
+				const content = (event as { model_message: { parts: Array<{ content: string }> } }).model_message.parts[0].content;
+				text = style === 'delta' ? text + content : content;
+			},
+		});
+		if (text.length === 0) throw new Error('no text');
+	});
+}
+
+function oursInMemory(bytes: Buffer, size: number): Promise<Cost> {
+	return measured(async () => {
+		const assembler = new AnswerAssembler();
+		await readAgentStream(chunked(bytes, size), {
+			onEvent: (event) => {
+				assembler.add(event);
+			},
+		});
+		assembler.result();
+	});
+}
+
+/** Median of the per-run wall-time ratios a/b, and the ratio of the CPU time sums (see cpuClockStepMs). */
+function inMemoryRatio(a: Cost[], b: Cost[]): { wall: number; cpu: number } {
+	const sum = (costs: Cost[]) => costs.reduce((total, cost) => total + cost.cpuMs, 0);
+	return { wall: summarize(a.map((cost, i) => cost.ms / b[i].ms)).median, cpu: sum(a) / sum(b) };
 }
 
 export async function streamBench(sim: RemoteSimulator, options: { reps: number; log: (line: string) => void }): Promise<Row[]> {
@@ -207,38 +226,49 @@ export async function streamBench(sim: RemoteSimulator, options: { reps: number;
 				target: '≤ 1.10× floor',
 				verdict: verdict(ratio.median <= 1.1),
 			});
-			// Interleaved, three times the repetitions: each takes a few tens of ms.
+			// Interleaved, three times the repetitions: each takes a few tens of ms. "Cold": a full GC before
+			// each run, as for the rows above. "Warm": the same runs back to back without it (see the note).
 			await floorInMemory(bytes, writeSize);
 			await oursInMemory(bytes, writeSize);
 			await floorKeepingText(bytes, writeSize, style);
 			await readerInMemory(bytes, writeSize, style);
-			const floorTimes: number[] = [];
-			const keepTimes: number[] = [];
-			const readerTimes: number[] = [];
-			const oursTimes: number[] = [];
+			const runs = {
+				cold: { floor: [] as Cost[], keep: [] as Cost[], reader: [] as Cost[], ours: [] as Cost[] },
+				warm: { floor: [] as Cost[], keep: [] as Cost[], ours: [] as Cost[] },
+			};
 			for (let r = 0; r < options.reps * 3; r++) {
 				global.gc?.();
-				floorTimes.push(await floorInMemory(bytes, writeSize));
+				runs.cold.floor.push(await floorInMemory(bytes, writeSize));
 				global.gc?.();
-				keepTimes.push(await floorKeepingText(bytes, writeSize, style));
+				runs.cold.keep.push(await floorKeepingText(bytes, writeSize, style));
 				global.gc?.();
-				readerTimes.push(await readerInMemory(bytes, writeSize, style));
+				runs.cold.reader.push(await readerInMemory(bytes, writeSize, style));
 				global.gc?.();
-				oursTimes.push(await oursInMemory(bytes, writeSize));
+				runs.cold.ours.push(await oursInMemory(bytes, writeSize));
 			}
-			const floorCpu = summarize(floorTimes);
-			const keepCpu = summarize(keepTimes);
-			const readerCpu = summarize(readerTimes);
-			const oursCpu = summarize(oursTimes);
-			inMemoryRatios.push(oursCpu.median / floorCpu.median);
+			global.gc?.();
+			for (let r = 0; r < options.reps * 3; r++) {
+				runs.warm.floor.push(await floorInMemory(bytes, writeSize));
+				runs.warm.keep.push(await floorKeepingText(bytes, writeSize, style));
+				runs.warm.ours.push(await oursInMemory(bytes, writeSize));
+			}
+			const ours = inMemoryRatio(runs.cold.ours, runs.cold.floor);
+			const keep = inMemoryRatio(runs.cold.keep, runs.cold.floor);
+			const reader = inMemoryRatio(runs.cold.reader, runs.cold.floor);
+			const warm = inMemoryRatio(runs.warm.ours, runs.warm.floor);
+			const warmKeep = inMemoryRatio(runs.warm.keep, runs.warm.floor);
+			const memFloorMs = summarize(runs.cold.floor.map((cost) => cost.ms)).median;
+			const memOursMs = summarize(runs.cold.ours.map((cost) => cost.ms)).median;
+			inMemoryRatios.push(ours.wall);
 			inMemory.push(
-				`${label.replace(' writes', '')}: ${fmt(oursCpu.median / floorCpu.median, 2)}× (${mbps(oursCpu.median)} vs ${mbps(floorCpu.median)} MB/s; reader alone ${fmt(readerCpu.median / floorCpu.median, 2)}×, floor keeping the text ${fmt(keepCpu.median / floorCpu.median, 2)}×)`,
+				`${label.replace(' writes', '')}: ${fmt(ours.wall, 2)}× (${mbps(memOursMs)} vs ${mbps(memFloorMs)} MB/s; CPU ${fmt(ours.cpu, 2)}×; reader alone ${fmt(reader.wall, 2)}×, floor keeping the text ${fmt(keep.wall, 2)}×; warm ${fmt(warm.wall, 2)}×, floor keeping the text warm ${fmt(warmKeep.wall, 2)}×)`,
 			);
+			options.log(`  in memory, ${inMemory[inMemory.length - 1]}`);
 		}
 	}
 	rows.push({
 		id: `2${String.fromCharCode(97 + letter)}`,
-		measure: 'The same bytes without sockets or n8n, in exact 64 KiB / 1 KiB chunks: CPU time of readAgentStream + AnswerAssembler / CPU time of eventsource-parser + JSON.parse (breakdown: the reader alone keeping the text, and the floor keeping the text)',
+		measure: 'The same bytes without sockets or n8n, in exact 64 KiB / 1 KiB chunks: time of readAgentStream + AnswerAssembler / time of eventsource-parser + JSON.parse, each run after a full GC (breakdown: CPU time, the reader alone keeping the text, the floor keeping the text, and warm: the runs back to back without the GC)',
 		ours: inMemory.join('; '),
 		reference: 'floor = 1.00×',
 		target: '≤ 1.10× floor',

@@ -57,6 +57,25 @@ export function threadCpuMs(): number {
 export const hasThreadCpu = typeof process.threadCpuUsage === 'function';
 
 /**
+ * The step in which the CPU clock above advances on this machine, in ms (median of the steps seen
+ * while spinning for `spinMs`). Where it advances in scheduler ticks (4 ms here), a CPU time of a
+ * 40 ms job is only good to ±10 %: CPU figures are then read as sums over many runs.
+ */
+export function cpuClockStepMs(spinMs = 200): number {
+	const steps: number[] = [];
+	let previous = threadCpuMs();
+	const end = nowMs() + spinMs;
+	while (nowMs() < end) {
+		const now = threadCpuMs();
+		if (now !== previous) {
+			steps.push(now - previous);
+			previous = now;
+		}
+	}
+	return summarize(steps).median;
+}
+
+/**
  * Runs `measure` again once if it failed on a reused keep-alive connection the server had just
  * closed (undici: UND_ERR_SOCKET "other side closed" / ECONNRESET) — the race every HTTP client meets
  * after an idle pause, which the package's nodes retry themselves; the reference clients here do
