@@ -9,7 +9,9 @@ import { isRetryableNetworkError, isRetryableStatus, retryDelayMs, waitForRetry 
 import { withItemData } from '../shared/items';
 import { AnswerAssembler, parseJsonAnswer } from '../shared/sse/assembler';
 import type { AssembledAnswer, Asset } from '../shared/sse/assembler';
+import { agentStreamErrorText } from '../shared/sse/errorEvent';
 import { readAgentStream } from '../shared/sse/reader';
+import type { RawSseEvent } from '../shared/sse/reader';
 import type { CredentialSession } from '../shared/session';
 import { agentStreamUrl } from './agentRef';
 import type { AgentChatInput } from './chatRequest';
@@ -42,7 +44,7 @@ export class NotAnEventStreamError extends Error {
 	}
 }
 
-export type StreamFailure = 'cut' | 'idle' | 'timeout' | 'cancelled' | 'protocol';
+export type StreamFailure = 'cut' | 'idle' | 'timeout' | 'cancelled' | 'protocol' | 'agent';
 
 /** The stream started but did not finish. The partial answer travels with it (Continue On Fail keeps it). */
 export class AgentStreamError extends Error {
@@ -93,9 +95,11 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 		try {
 			const stats = await readAgentStream(response.body, {
 				onEvent: (event, raw) => {
+					stopOnReportedError(raw, event);
 					const text = assembler.add(event, raw.data.length);
 					if (streaming && text !== '') ctx.sendChunk('item', itemIndex, text);
 				},
+				onNonJson: (raw) => stopOnReportedError(raw),
 			});
 			skippedEvents = stats.skippedNonJson;
 			if (!stats.done) {
@@ -188,6 +192,20 @@ async function openStream(run: RunContext, signal: AbortSignal): Promise<HttpRes
 		}
 		throw attempt > 0 ? new AttemptsExhaustedError(attempt + 1, error) : error;
 	}
+}
+
+/**
+ * An error the agent reports inside the stream (see shared/sse/errorEvent.ts) ends the run as a
+ * failure: the answer is not complete, and passing the text so far on as an answer would hide it.
+ */
+function stopOnReportedError(raw: RawSseEvent, json?: unknown): void {
+	const reported = agentStreamErrorText(raw, json);
+	if (reported === undefined) return;
+	throw new AgentStreamError(
+		'agent',
+		`The agent reported an error while answering: ${reported}`,
+		'Agent Studio ended this answer with an error. The part received so far is in the error details. Run the item again; if it keeps failing, check the agent in Agent Studio (its tools, data product and model).',
+	);
 }
 
 /** Aborted by Stop, or by the run's deadline (whose reason is a TimeoutError). */

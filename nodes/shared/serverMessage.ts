@@ -1,6 +1,6 @@
 /**
  * The server's own words from an error body, in the shapes Alation's endpoints use: OAuth
- * `error`/`error_description`, DRF/FastAPI `detail` (a string or a list of `{loc, msg}`), `message`,
+ * `error`/`error_description`, Alation's `error`/`message`, DRF/FastAPI `detail` (a string or a list of `{loc, msg}`), `message`,
  * and DRF field errors (`{"dp_id": ["…"], "non_field_errors": ["…"]}`). One line, bounded.
  */
 const MAX_CHARS = 200;
@@ -12,6 +12,8 @@ export function serverErrorText(json: unknown): string | undefined {
 	const parts: string[] = [];
 	if (typeof data.error === 'string') parts.push(data.error);
 	if (typeof data.error_description === 'string') parts.push(data.error_description);
+	// Alation's SDK reads `{error, message}` as a reason and its explanation (docs/alation-api.md §7).
+	else if (parts.length > 0 && typeof data.message === 'string') parts.push(data.message);
 	if (parts.length === 0) {
 		const detail = data.detail ?? data.message ?? data.details;
 		if (typeof detail === 'string') parts.push(detail);

@@ -333,19 +333,6 @@ describe('odd but valid streams: the exact answer', () => {
 		expect(result.items[0].json.skippedEvents).toBeUndefined();
 	});
 
-	// PACKAGE GAP (reported): an in-stream error event (no schema is documented; here plain text) is
-	// dropped: runAgentChat passes no `onNonJson` to the reader, and JSON `event: error` events go to the
-	// assembler, which ignores them. The item reports "completed" with the interim text as the answer.
-	test.failing('an in-stream `event: error` → the item is an error (or at least not "completed")', async () => {
-		sim.intercept('POST', '/ai/api/v1/chats/agent/default/catalog_search_agent/stream', (_req, res) => {
-			res.writeHead(200, { 'content-type': 'text/event-stream' });
-			res.write(`data: ${JSON.stringify({ id: 'm1', chat_id: '11111111-2222-4333-8444-555555555555', model_message: { kind: 'response', parts: [{ part_kind: 'text', content: 'Let me look that up' }] } })}\n\n`);
-			res.end('event: error\ndata: Agent failed: model overloaded\n\ndata: [DONE]\n\n');
-		});
-		const result = await ask(); // the intercept answers item 0
-		expect(result.items[0].json.error ?? result.items[0].json.status).not.toBe('completed');
-	});
-
 	test('slow drip, one byte every 10 ms, streamed to the chat → exact answer; chunks add up to it', async () => {
 		const text = 'Hé → 📊 ok';
 		onItem1({ answer: { text, style: 'delta', pieces: 2 }, dripEveryMs: 10 });
@@ -361,6 +348,48 @@ describe('odd but valid streams: the exact answer', () => {
 	});
 });
 
+// Alation documents no in-stream error schema (docs/alation-api.md §4.4); these are the shapes
+// nodes/shared/sse/errorEvent.ts recognises. Event 0 is the echo of the question, event 1 the first
+// part of the answer, so `at: 2` reports the error after some text arrived.
+describe('an error reported inside the stream: the item fails with the server’s words and the text so far', () => {
+	test.each([
+		['`event: error` with plain text', { data: 'Agent failed: model overloaded' }, 'Agent failed: model overloaded'],
+		['`event: error` with a JSON body', { data: JSON.stringify({ error: 'internal_error', message: 'Model overloaded' }) }, 'internal_error: Model overloaded'],
+		['an unnamed JSON event with an `error` object', { event: '', data: JSON.stringify({ error: { message: 'SQL tool failed', code: 10010 } }) }, 'SQL tool failed'],
+		['`event: error`, then the stream goes on to [DONE]', { data: 'transient failure', thenContinue: true }, 'transient failure'],
+	])('%s', async (_name, errorEvent, words) => {
+		onItem1({ errorEvent: { at: 2, ...errorEvent } });
+		const result = await ask();
+		expect(expectItemContract(result, 3)).toEqual([1]);
+		const { message, details } = errorOf(result, 1);
+		expect(message).toBe(`The agent reported an error while answering: ${words}`);
+		const partial = String(details.partialAnswer);
+		expect(partial.length).toBeGreaterThan(0);
+		expect(expected(1).startsWith(partial)).toBe(true);
+		expectOthersFine(result);
+		// The agent had started: never asked again.
+		expect(streams()).toBe(3);
+	});
+
+	test('an error before any text → partialAnswer is empty', async () => {
+		onItem1({ errorEvent: { at: 1, data: 'no model configured' } });
+		const result = await ask();
+		expect(expectItemContract(result, 3)).toEqual([1]);
+		expect(errorOf(result, 1)).toMatchObject({ message: 'The agent reported an error while answering: no model configured', details: { partialAnswer: '' } });
+	});
+
+	test('an event with another name, or JSON with `error: null`, is not an error', async () => {
+		onItem1({ errorEvent: { at: 2, event: 'status', data: 'thinking…', thenContinue: true } });
+		const first = await ask();
+		expect(expectItemContract(first, 3)).toEqual([]);
+		expect(first.items[1].json).toMatchObject({ answer: expected(1), skippedEvents: 1 });
+		onItem1({ errorEvent: { at: 2, event: '', data: JSON.stringify({ error: null, note: 'x' }), thenContinue: true } });
+		const second = await ask();
+		expect(expectItemContract(second, 3)).toEqual([]);
+		expect(second.items[1].json.answer).toBe(expected(1));
+	});
+});
+
 describe('streamed to the chat: a failed item still closes its bubble', () => {
 	test('socket cut mid-answer → begin, text so far, error, end for item 1; the others complete', async () => {
 		onItem1({ cutAtByte: 900 });
@@ -372,6 +401,18 @@ describe('streamed to the chat: a failed item still closes its bubble', () => {
 		expect(types(1).slice(-2)).toEqual(['error', 'end']);
 		expect(types(0).at(-1)).toBe('end');
 		expect(types(2).at(-1)).toBe('end');
+	});
+
+	test('an error event mid-answer → begin, text so far, error, end for item 1', async () => {
+		onItem1({ errorEvent: { at: 2, data: 'model overloaded' } });
+		const chunks: Array<{ type: string; item: number; content?: string }> = [];
+		const result = await ask({}, { onChunk: (c) => chunks.push({ type: c.type, item: c.metadata.itemIndex, content: c.content }) });
+		expect(expectItemContract(result, 3)).toEqual([1]);
+		const ofItem1 = chunks.filter((c) => c.item === 1);
+		expect(ofItem1[0].type).toBe('begin');
+		expect(ofItem1.slice(-2).map((c) => c.type)).toEqual(['error', 'end']);
+		const streamedText = ofItem1.filter((c) => c.type === 'item').map((c) => c.content).join('');
+		expect(streamedText).toBe(errorOf(result, 1).details.partialAnswer);
 	});
 });
 

@@ -14,7 +14,7 @@ const { sendJson } = require('./http');
  *
  * A fault either answers instead of the route (`status`, `reset`, `answer`) or lets the route answer
  * and shapes what it writes, byte by byte (`delayMs`, `cutAtByte`, `stallAtByte`, `silenceAfterHeaders`,
- * `dripEveryMs`, `revokeAtByte`, `bom`, `lineEnds`, `malformEvent`, `malformJson`). Byte positions count
+ * `dripEveryMs`, `revokeAtByte`, `bom`, `lineEnds`, `malformEvent`, `malformJson`, `errorEvent`). Byte positions count
  * response body bytes as the client receives them (after the text transforms, before chunked framing).
  *
  * Nothing here runs unless a fault was added: without faults the simulator behaves as before.
@@ -128,6 +128,12 @@ function validate(spec) {
 		}
 	}
 	if (spec.stallAtByte !== undefined && spec.stallMs === undefined) throw new TypeError('stallAtByte needs stallMs');
+	if (spec.errorEvent !== undefined) {
+		const { at, data } = spec.errorEvent;
+		if (!(Number.isInteger(at) && at >= 0) || typeof data !== 'string' || /[\r\n]/.test(data)) {
+			throw new TypeError('fault errorEvent needs an integer `at` ≥ 0 and a one-line `data` string');
+		}
+	}
 	if (spec.lineEnds !== undefined && spec.lineEnds !== 'cr' && spec.lineEnds !== 'crlf') {
 		throw new TypeError("fault lineEnds must be 'cr' or 'crlf'");
 	}
@@ -259,7 +265,8 @@ function closedSignal(res) {
  * @param {AbortSignal} closed
  */
 function shape(res, spec, sim, closed) {
-	const changesLength = spec.bom === true || spec.lineEnds !== undefined || spec.malformEvent !== undefined || spec.malformJson === true;
+	const changesLength = spec.bom === true || spec.lineEnds !== undefined || spec.malformEvent !== undefined || spec.malformJson === true
+		|| spec.errorEvent !== undefined;
 	const timed = spec.cutAtByte !== undefined || spec.stallAtByte !== undefined || spec.dripEveryMs !== undefined
 		|| spec.revokeAtByte !== undefined || spec.silenceAfterHeaders === true;
 	if (!changesLength && !timed) return;
@@ -272,6 +279,7 @@ function shape(res, spec, sim, closed) {
 	let ended = false;
 	let first = true;
 	let dataEvents = 0;
+	let eventsSeen = 0;
 	/** @type {(() => void) | null} */
 	let wake = null;
 
@@ -315,6 +323,16 @@ function shape(res, spec, sim, closed) {
 			text = text.replace(/^data: \{/gm, (match) => {
 				const index = dataEvents++;
 				return index === spec.malformEvent ? 'data: {"broken": ' : match;
+			});
+		}
+		if (spec.errorEvent !== undefined) {
+			const { at, data, event = 'error', thenContinue = false } = spec.errorEvent;
+			// One event per write, `data: {json}\n\n` on one line (JSON text has no raw line break).
+			text = text.replace(/^data: \{.*\n\n/gm, (match) => {
+				const index = eventsSeen++;
+				if (index < at) return match;
+				if (index > at) return thenContinue ? match : '';
+				return `${event === '' ? '' : `event: ${event}\n`}data: ${data}\n\n${thenContinue ? match : ''}`;
 			});
 		}
 		if (spec.malformJson === true && text.length > 0) text = `${text.slice(0, Math.max(1, text.length - 1))},,`;

@@ -188,6 +188,12 @@ export interface FaultSpec {
 	malformEvent?: number;
 	/** Break a JSON body (its last character replaced by garbage). */
 	malformJson?: boolean;
+	/**
+	 * Send an error event in place of the n-th `data: {…}` event of the response (0-based): SSE event
+	 * name `event` (default 'error'; '' for none) with `data` as it is (plain text or JSON text). The
+	 * events after it are dropped (`data: [DONE]` still ends the stream) unless `thenContinue`.
+	 */
+	errorEvent?: { at: number; data: string; event?: string; thenContinue?: boolean };
 }
 
 export interface FaultRecord {

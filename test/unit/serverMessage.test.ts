@@ -4,6 +4,7 @@ describe('serverErrorText', () => {
 	test.each([
 		[{ error: 'invalid_client', error_description: 'Client authentication failed' }, 'invalid_client: Client authentication failed'],
 		[{ error: 'invalid_grant' }, 'invalid_grant'],
+		[{ error: 'License Quota Exceeded', message: 'Contact your administrator' }, 'License Quota Exceeded: Contact your administrator'],
 		[{ detail: 'Chat is busy.' }, 'Chat is busy.'],
 		[{ detail: [{ loc: ['body', 'message'], msg: 'Field required' }, { loc: ['query', 'chat_id'], msg: 'Input should be a valid UUID' }] }, 'body.message: Field required; query.chat_id: Input should be a valid UUID'],
 		[{ message: 'Token could not be created' }, 'Token could not be created'],

@@ -83,6 +83,8 @@
  * never the earlier snapshots nor the events, unless `includeEvents` asks for them.
  */
 
+import { isRecord } from '../json';
+
 export interface ToolCall {
 	id: string;
 	name: string;
@@ -158,10 +160,6 @@ interface MessageState {
 
 const TEXT_LIKE = new Set(['text', 'thinking']);
 const TOOL_RETURN = new Set(['tool-return', 'builtin-tool-return']);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-	return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function idString(value: unknown): string | undefined {
 	if (typeof value === 'string') return value.length > 0 ? value : undefined;

@@ -1,2 +1,3 @@
 export * from './reader';
 export * from './assembler';
+export * from './errorEvent';

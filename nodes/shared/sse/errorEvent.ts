@@ -1,0 +1,29 @@
+import { isRecord } from '../json';
+import { oneLine, serverErrorText } from '../serverMessage';
+import type { RawSseEvent } from './reader';
+
+/**
+ * Recognises an error reported inside an agent stream, after the answer started, and gives the
+ * server's words for it. Alation documents no schema for this (docs/alation-api.md §4.4), so two
+ * shapes are taken, both unambiguous:
+ *   - an SSE event named `error` (`event: error`), whatever its data: plain text, or JSON in any
+ *     of the error shapes Alation's endpoints use (`error`/`error_description`, `detail`, `message`);
+ *   - a JSON event that is not an agent message (no `model_message`) and has an `error` member
+ *     (a string, or an object with `message`/`detail`).
+ * Anything else is not an error: ordinary events pass to the answer assembly, which ignores what it
+ * does not know. Tool failures that the agent reports in its own text are part of the answer.
+ *
+ * Returns the message (one line, bounded), or undefined when the event is not an error.
+ */
+export function agentStreamErrorText(raw: RawSseEvent, json?: unknown): string | undefined {
+	const named = raw.event !== undefined && raw.event.trim().toLowerCase() === 'error';
+	if (json !== undefined && isRecord(json)) {
+		const error = json.error;
+		const shaped = !('model_message' in json) && (typeof error === 'string' || isRecord(error));
+		if (!named && !shaped) return undefined;
+		const words = isRecord(error) ? serverErrorText(error) : serverErrorText(json);
+		return words ?? oneLine(raw.data) ?? 'no details';
+	}
+	if (!named) return undefined;
+	return oneLine(raw.data) ?? 'no details';
+}
