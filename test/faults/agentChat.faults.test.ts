@@ -194,14 +194,23 @@ describe('faults before the stream starts: retried (bounded), then the item succ
 		expect(`${errorOf(result, 1).message} ${String(errorOf(result, 1).details.description)}`).toMatch(/Idle Timeout/);
 	});
 
-	test('token endpoint fails (503) for item 0 → item 0 fails naming the token step; items 1, 2 get a token', async () => {
+	test('token endpoint fails (503) once → the token request is retried; every item answered', async () => {
 		sim.faults.add({ route: 'oauthToken', status: 503 });
+		const result = await ask();
+		expect(expectItemContract(result, 3)).toEqual([]);
+		expect(result.items.map((i) => i.json.answer)).toEqual([0, 1, 2].map(expected));
+		expect(sim.counters.requests.oauthToken).toBe(2);
+		expect(streams()).toBe(3);
+	});
+
+	test('token endpoint fails (503) three times for item 0 → item 0 fails naming the token step and the attempts; items 1, 2 get a token', async () => {
+		sim.faults.add({ route: 'oauthToken', status: 503, times: 3 });
 		const result = await ask();
 		expect(expectItemContract(result, 3)).toEqual([0]);
 		expect(errorOf(result, 0).message).toMatch(/token/i);
-		expect(errorOf(result, 0).message).toMatch(/503/);
+		expect(errorOf(result, 0).message).toMatch(/503.* after 3 attempts/);
 		expect(result.items[1].json.answer).toBe(expected(1));
-		expect(sim.counters.requests.oauthToken).toBe(2);
+		expect(sim.counters.requests.oauthToken).toBe(4);
 		expect(streams()).toBe(2);
 	});
 

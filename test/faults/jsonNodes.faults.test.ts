@@ -2,7 +2,8 @@
  * Fault suite, the JSON nodes: Create Access Token (faults on the token endpoint) and Set Warehouse
  * Credentials (faults on POST /api/v2/auth/credentials/ and on its token). Three items each, under
  * Continue On Fail. For each fault: three items out, in order, with `pairedItem`; the error on the
- * item that met the fault, readable; requests counted (these nodes retry only a 401, once); no
+ * item that met the fault, readable; requests counted (these nodes retry a 401 once, and the token
+ * request itself after a passing failure: 429, 502–504, a dropped connection); no
  * secret anywhere (Create Access Token may output the token it exists to output, nothing else).
  *
  * Stalls and "headers, then silence" are not waited out here: these nodes have fixed 60 s header
@@ -114,20 +115,48 @@ describe('Create Access Token: faults of the token endpoint', () => {
 
 	test.each([
 		['401 (client refused)', { status: 401 }, /401/],
-		['429 with Retry-After', { status: 429, retryAfter: 30 }, /429/],
 		['500', { status: 500 }, /500/],
-		['503', { status: 503 }, /503/],
-		['connection dropped before any answer', { reset: true }, /closed|reset|socket|connection/i],
-		['response cut at byte 40', { cutAtByte: 40 }, /closed|reset|socket|connection|aborted/i],
 		['a body that is not JSON', { malformJson: true }, /JSON|token/i],
-	] as Array<[string, FaultSpec, RegExp]>)('%s → error on item 0 only; item 1 fetches once, item 2 reuses it', async (_name, fault, message) => {
+	] as Array<[string, FaultSpec, RegExp]>)('%s → not retried: error on item 0 only; item 1 fetches once, item 2 reuses it', async (_name, fault, message) => {
 		sim.faults.add({ route: 'oauthToken', ...fault });
 		const result = await run(node, getToken);
 		expect(contract(result)).toEqual([0]);
 		expect(errorOf(result, 0).message).toMatch(message);
 		expect(errorOf(result, 0).message).toMatch(/token/i);
 		await expectLaterItemsServed(result);
-		// Token requests are not retried: one for item 0, one for item 1, none for item 2.
+		// One request for item 0, one for item 1, none for item 2.
+		expect(tokens()).toBe(2);
+	});
+
+	// A passing failure of the token endpoint is retried (nodes/shared/auth/grants.ts, at most 2 retries).
+	test.each([
+		['429 with Retry-After: 0', { status: 429, retryAfter: 0 }],
+		['503', { status: 503 }],
+		['502', { status: 502 }],
+		['connection dropped before any answer', { reset: true }],
+	] as Array<[string, FaultSpec]>)('%s once → retried: every item gets the same token, two requests in all', async (_name, fault) => {
+		sim.faults.add({ route: 'oauthToken', ...fault });
+		const result = await run(node, getToken);
+		expect(contract(result)).toEqual([]);
+		expect(new Set(result.items.map((i) => i.json.accessToken)).size).toBe(1);
+		expect(await userinfoStatus(result.items[0].json.accessToken as string)).toBe(200);
+		expect(tokens()).toBe(2);
+	});
+
+	test('503 three times → item 0 fails after 3 attempts; item 1 fetches once, item 2 reuses it', async () => {
+		sim.faults.add({ route: 'oauthToken', status: 503, times: 3 });
+		const result = await run(node, getToken);
+		expect(contract(result)).toEqual([0]);
+		expect(errorOf(result, 0).message).toMatch(/answered 503.* after 3 attempts/);
+		await expectLaterItemsServed(result);
+		expect(tokens()).toBe(4);
+	});
+
+	test('429 for a used-up licence quota → not retried (waiting will not help)', async () => {
+		sim.faults.add({ route: 'oauthToken', status: 429, body: { error: 'License Quota Exceeded', message: 'entitlement used up' } });
+		const result = await run(node, getToken);
+		expect(contract(result)).toEqual([0]);
+		expect(errorOf(result, 0).message).toMatch(/429 \(License Quota Exceeded: entitlement used up\)$/);
 		expect(tokens()).toBe(2);
 	});
 
@@ -286,8 +315,8 @@ describe('Set Warehouse Credentials: faults of the credentials endpoint', () => 
 		expect(posts()).toBe(3);
 	});
 
-	test('the token request fails (503) → item 0 fails naming the token step; items 1 and 2 configured', async () => {
-		sim.faults.add({ route: 'oauthToken', status: 503 });
+	test('the token request fails (503, three times) → item 0 fails naming the token step; items 1 and 2 configured', async () => {
+		sim.faults.add({ route: 'oauthToken', status: 503, times: 3 });
 		const result = await run(node, parameters);
 		expect(contract(result)).toEqual([0]);
 		expect(errorOf(result, 0).message).toMatch(/token/i);

@@ -26,6 +26,11 @@ beforeAll(async () => {
 afterAll(async () => {
 	await sim.close();
 });
+afterEach(() => {
+	// A fault a test queued but did not use up must not hit the next test.
+	expect(sim.faults.pending).toBe(0);
+	sim.faults.clear();
+});
 beforeEach(() => {
 	sim.resetCounters();
 	sim.options.tokenLifetimeSeconds = 3600;
@@ -134,6 +139,67 @@ describe.each(transports)('grants over %s', (_name, makePost) => {
 		const error = (await requestToken(oauth(), makePost()).catch((e: unknown) => e)) as TokenRequestError;
 		expect(error.message).toMatch(/no "access_token"/);
 	});
+
+	describe('passing failures are retried (at most twice), after Retry-After or a backoff', () => {
+		const recordWaits = (waits: number[]) => (ms: number) => {
+			waits.push(ms);
+			return Promise.resolve();
+		};
+
+		test.each([
+			['503', { status: 503 }],
+			['502', { status: 502 }],
+			['504', { status: 504 }],
+			['429', { status: 429 }],
+			['a connection dropped before any answer', { reset: true }],
+		] as const)('%s once → the second request gets the token', async (_case, fault) => {
+			sim.faults.add({ route: 'oauthToken', ...fault });
+			const waits: number[] = [];
+			const token = await requestToken(oauth(), makePost(), { wait: recordWaits(waits) });
+			expect(await userinfoStatus(oauth(), token.value)).toBe(200);
+			expect(sim.counters.requests.oauthToken).toBe(2);
+			// The jittered backoff of the first retry: between 250 and 500 ms.
+			expect(waits).toHaveLength(1);
+			expect(waits[0]).toBeGreaterThanOrEqual(250);
+			expect(waits[0]).toBeLessThanOrEqual(500);
+		});
+
+		test('429 with Retry-After: 7 → waits 7 s (as the server asked)', async () => {
+			sim.faults.add({ route: 'oauthToken', status: 429, retryAfter: 7 });
+			const waits: number[] = [];
+			await requestToken(oauth(), makePost(), { wait: recordWaits(waits) });
+			expect(waits).toEqual([7000]);
+		});
+
+		test('503 three times → fails after 3 attempts, saying so', async () => {
+			sim.faults.add({ route: 'createAPIAccessToken', status: 503, times: 3 });
+			const waits: number[] = [];
+			const error = (await requestToken(refresh(), makePost(), { wait: recordWaits(waits) }).catch((e: unknown) => e)) as TokenRequestError;
+			expect(error).toBeInstanceOf(TokenRequestError);
+			expect(error.status).toBe(503);
+			expect(error.message).toMatch(/answered 503.* after 3 attempts$/);
+			expect(waits).toHaveLength(2);
+			expect(sim.counters.requests.createAPIAccessToken).toBe(3);
+		});
+
+		test.each([
+			['401', { status: 401 }],
+			['500 (the server may have failed for good)', { status: 500 }],
+			['429 for a used-up licence', { status: 429, body: { error: 'License Quota Exceeded' } }],
+		] as const)('%s → not retried', async (_case, fault) => {
+			sim.faults.add({ route: 'oauthToken', ...fault });
+			const waits: number[] = [];
+			await expect(requestToken(oauth(), makePost(), { wait: recordWaits(waits) })).rejects.toThrow(TokenRequestError);
+			expect(waits).toEqual([]);
+			expect(sim.counters.requests.oauthToken).toBe(1);
+		});
+
+		test('retries: 0 → one request only', async () => {
+			sim.faults.add({ route: 'oauthToken', status: 503 });
+			await expect(requestToken(oauth(), makePost(), { retries: 0 })).rejects.toThrow(/answered 503/);
+			expect(sim.counters.requests.oauthToken).toBe(1);
+		});
+	});
 });
 
 describe('token cache', () => {
@@ -181,11 +247,9 @@ describe('token cache', () => {
 
 	test('a failed fetch is not cached and the next caller tries again', async () => {
 		const cache = new TokenCache();
-		sim.intercept('POST', '/oauth/v2/token/', (_req, res) => {
-			res.writeHead(503, { 'content-type': 'application/json' });
-			res.end('{"detail":"maintenance"}');
-		});
-		await expect(cache.getToken(oauth(), post())).rejects.toThrow(/answered 503 \(maintenance\)/);
+		// Three times: the token request is retried twice after a 503 (grants.ts).
+		sim.faults.add({ route: 'oauthToken', status: 503, times: 3, body: { detail: 'maintenance' } });
+		await expect(cache.getToken(oauth(), post())).rejects.toThrow(/answered 503 \(maintenance\) after 3 attempts/);
 		await expect(cache.getToken(oauth(), post())).resolves.toMatchObject({ value: expect.any(String) });
 		expect(sim.counters.oauthMints).toBe(1);
 	});

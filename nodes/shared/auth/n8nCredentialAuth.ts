@@ -37,9 +37,11 @@ export function n8nPost(helpers: IHttpRequestHelper['helpers'], allowUnauthorize
 			throw withTarget(error, tokenRequest.url);
 		})) as { statusCode: number; headers?: Record<string, unknown>; body: unknown };
 		const contentType = response.headers?.['content-type'];
+		const retryAfter = response.headers?.['retry-after'];
 		return {
 			status: response.statusCode,
 			contentType: typeof contentType === 'string' ? contentType : undefined,
+			retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
 			body: response.body,
 		};
 	};

@@ -178,7 +178,7 @@ export class TokenCache {
 
 	private async fetch(key: string, grant: TokenGrant, post: PostFn): Promise<AccessToken> {
 		this.stats.fetches++;
-		const request = requestToken(grant, post, this.now).then(
+		const request = requestToken(grant, post, { now: this.now }).then(
 			(token) => {
 				this.failures.delete(key);
 				this.store(key, token);

@@ -8,12 +8,12 @@ export const DEFAULT_LIFETIME_MS = 60 * 60 * 1000;
 
 /**
  * Turns a token endpoint's response into an AccessToken, or throws a TokenRequestError that says
- * what went wrong in words a user can act on.
+ * what went wrong in words a user can act on (`attempts`: how many requests it took, for the message).
  *
  * Lifetime, in order of trust: `expires_in` (seconds) → the JWT's own `exp` → Alation's absolute
  * `token_expires_at` → one hour.
  */
-export function parseTokenResponse(grant: TokenGrant, response: TokenHttpResponse, now: number): AccessToken {
+export function parseTokenResponse(grant: TokenGrant, response: TokenHttpResponse, now: number, attempts = 1): AccessToken {
 	const { status } = response;
 	const body = readBody(response);
 	// Redacted before anything is shortened: a secret cut in half is no longer found by redaction.
@@ -28,7 +28,7 @@ export function parseTokenResponse(grant: TokenGrant, response: TokenHttpRespons
 			status,
 			serverMessage,
 			tokenUrl: grant.tokenUrl,
-			message: `${grant.label}: the token endpoint answered ${status}${serverMessage ? ` (${serverMessage})` : ''}`,
+			message: `${grant.label}: the token endpoint answered ${status}${serverMessage ? ` (${serverMessage})` : ''}${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
 			hint: status === 400 || status === 401 || status === 403 ? grant.rejectedHint : statusHint(status),
 		});
 	}

@@ -16,6 +16,8 @@ export interface TokenHttpRequest {
 export interface TokenHttpResponse {
 	status: number;
 	contentType?: string;
+	/** The `Retry-After` header, when the server sent one (429, 503). */
+	retryAfter?: string;
 	body: unknown;
 }
 

@@ -207,6 +207,7 @@ export function undiciPost(options: { allowUnauthorizedCerts: boolean; signal?: 
 		return {
 			status: response.status,
 			contentType: header(response.headers, 'content-type'),
+			retryAfter: header(response.headers, 'retry-after'),
 			body: await readText(response.body),
 		};
 	};
