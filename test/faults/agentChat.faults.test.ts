@@ -9,32 +9,15 @@ import type { INodeParameters } from 'n8n-workflow';
 
 import { runNode } from '../helpers/n8n';
 import type { RunNodeOptions, RunNodeResult, StoredCredential } from '../helpers/n8n';
-import { answerText, DEMO, startSimulator } from '../simulator';
-import type { FaultSpec, Simulator } from '../simulator';
+import { useSimulator } from '../helpers/useSimulator';
+import { answerText, DEMO } from '../simulator';
+import type { FaultSpec } from '../simulator';
 import { errorOf, expectItemContract, items } from './helpers';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationAgentChat } from '../../nodes/AlationAgentChat/AlationAgentChat.node';
-import { tokenCache } from '../../nodes/shared/auth/tokenCache';
 
-let sim: Simulator;
-beforeAll(async () => {
-	sim = await startSimulator();
-});
-afterAll(async () => {
-	await sim.close();
-});
-beforeEach(() => {
-	tokenCache.clear();
-	sim.faults.clear();
-	sim.resetCounters();
-	Object.assign(sim.options, { tokenLifetimeSeconds: 3600, streamStyle: 'snapshot', chunkDelayMs: 0, pingIntervalMs: 0 });
-});
-afterEach(() => {
-	// A fault a test queued but did not use up must not hit the next test.
-	expect(sim.faults.pending).toBe(0);
-	sim.faults.clear();
-});
+const sim = useSimulator();
 
 const node = new AlationAgentChat();
 const AGENT = 'Catalog Search Agent';

@@ -16,33 +16,17 @@ import type { INodeParameters } from 'n8n-workflow';
 
 import { runNode } from '../helpers/n8n';
 import type { RunNodeOptions, RunNodeResult, StoredCredential } from '../helpers/n8n';
+import { useSimulator } from '../helpers/useSimulator';
 import { DEMO, startSimulator } from '../simulator';
-import type { FaultSpec, Simulator } from '../simulator';
+import type { FaultSpec } from '../simulator';
 import { errorOf, expectItemContract, items } from './helpers';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationCreateAccessToken } from '../../nodes/AlationCreateAccessToken/AlationCreateAccessToken.node';
 import { AlationSetWarehouseCredentials } from '../../nodes/AlationSetWarehouseCredentials/AlationSetWarehouseCredentials.node';
-import { tokenCache } from '../../nodes/shared/auth/tokenCache';
 import { readText, send } from '../../nodes/shared/http/client';
 
-let sim: Simulator;
-beforeAll(async () => {
-	sim = await startSimulator();
-});
-afterAll(async () => {
-	await sim.close();
-});
-beforeEach(() => {
-	tokenCache.clear();
-	sim.faults.clear();
-	sim.resetCounters();
-	sim.options.tokenLifetimeSeconds = 3600;
-});
-afterEach(() => {
-	expect(sim.faults.pending).toBe(0);
-	sim.faults.clear();
-});
+const sim = useSimulator();
 
 const alation = (): StoredCredential => ({
 	id: 'alation-1',

@@ -5,19 +5,13 @@
  */
 import { request } from 'undici';
 
+import { useSimulator } from '../helpers/useSimulator';
 import { DEMO, startSimulator } from '../simulator';
-import type { FaultSpec, Simulator } from '../simulator';
+import type { FaultSpec } from '../simulator';
 
-let sim: Simulator;
 let token = '';
-beforeAll(async () => {
-	sim = await startSimulator();
-});
-afterAll(async () => {
-	await sim.close();
-});
+const sim = useSimulator();
 beforeEach(async () => {
-	sim.faults.clear();
 	token = await mint();
 	sim.resetCounters();
 });

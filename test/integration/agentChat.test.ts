@@ -8,36 +8,18 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { loadOptionsContext, runNode } from '../helpers/n8n';
 import type { RunNodeOptions, StoredCredential } from '../helpers/n8n';
 import { DEMO_SECRETS, expectNoSecrets, visibleRunData } from '../helpers/secrets';
-import { AGENTS, DEMO, answerText, startSimulator } from '../simulator';
-import type { Simulator } from '../simulator';
+import { useSimulator } from '../helpers/useSimulator';
+import { AGENTS, DEMO, answerText } from '../simulator';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationAgentChat } from '../../nodes/AlationAgentChat/AlationAgentChat.node';
 import { searchAgents } from '../../nodes/AlationAgentChat/listAgents';
-import { tokenCache } from '../../nodes/shared/auth/tokenCache';
 import { readText, send } from '../../nodes/shared/http/client';
 
-let sim: Simulator;
-beforeAll(async () => {
-	sim = await startSimulator();
-});
-afterAll(async () => {
-	await sim.close();
-});
+const sim = useSimulator();
 let testStartedAt = 0;
-/** Intercepts a test set up but did not use up must not leak into the next test. */
-const removers: Array<() => void> = [];
-afterEach(() => {
-	while (removers.length > 0) removers.pop()!();
-});
-function intercept(...args: Parameters<Simulator['intercept']>): void {
-	removers.push(sim.intercept(...args));
-}
 beforeEach(() => {
 	testStartedAt = Date.now();
-	tokenCache.clear();
-	sim.resetCounters();
-	Object.assign(sim.options, { tokenLifetimeSeconds: 3600, streamStyle: 'snapshot', chunkDelayMs: 0, pingIntervalMs: 0 });
 });
 
 const node = new AlationAgentChat();
@@ -70,7 +52,7 @@ const streamRequests = () => sim.requestLog.filter((r) => r.at >= testStartedAt 
 
 /** Answers the next stream request with a hand-written SSE body. */
 function interceptStream(path: string, write: (res: ServerResponse, req: IncomingMessage) => void | Promise<void>, times = 1) {
-	intercept('POST', path, async (req, res) => {
+	sim.intercept('POST', path, async (req, res) => {
 		res.writeHead(200, { 'content-type': 'text/event-stream' });
 		res.flushHeaders();
 		await write(res, req);
@@ -222,7 +204,7 @@ describe('asking an agent', () => {
 	});
 
 	test('307 redirect is followed keeping method and body', async () => {
-		intercept('POST', '/ai/api/v1/chats/agent/default/catalog_search_agent/stream/', (_req, res) => {
+		sim.intercept('POST', '/ai/api/v1/chats/agent/default/catalog_search_agent/stream/', (_req, res) => {
 			res.writeHead(307, { location: '/ai/api/v1/chats/agent/default/catalog_search_agent/stream' });
 			res.end();
 		});
@@ -258,7 +240,7 @@ describe('errors, each on its item', () => {
 		[422, { detail: [{ loc: ['body', 'message'], msg: 'Field required', type: 'missing' }] }, /answered 422: body\.message: Field required/, /could not process the input/],
 		[500, { detail: 'Internal error' }, /answered 500: Internal error/, /server had a problem/],
 	])('%i → NodeApiError with the server detail and what to do', async (status, body, message, hint) => {
-		intercept('POST', CATALOG_PATH, (_req, res) => {
+		sim.intercept('POST', CATALOG_PATH, (_req, res) => {
 			res.writeHead(status, { 'content-type': 'application/json' });
 			res.end(JSON.stringify(body));
 		});
@@ -285,7 +267,7 @@ describe('errors, each on its item', () => {
 	});
 
 	test('not an event stream (JSON error with 200) → shows the start of the body', async () => {
-		intercept('POST', CATALOG_PATH, (_req, res) => {
+		sim.intercept('POST', CATALOG_PATH, (_req, res) => {
 			res.writeHead(200, { 'content-type': 'application/json' });
 			res.end(JSON.stringify({ error: 'agent disabled', pad: 'y'.repeat(2000) }));
 		});
@@ -295,7 +277,7 @@ describe('errors, each on its item', () => {
 	});
 
 	test('an HTML login page → shows it', async () => {
-		intercept('POST', CATALOG_PATH, (_req, res) => {
+		sim.intercept('POST', CATALOG_PATH, (_req, res) => {
 			res.writeHead(200, { 'content-type': 'text/html' });
 			res.end('<html><body>Please sign in</body></html>');
 		});
@@ -402,7 +384,7 @@ describe('time, cancellation, retries', () => {
 	});
 
 	test('429 with Retry-After is retried after the wait, then succeeds', async () => {
-		intercept('POST', CATALOG_PATH, (_req, res) => {
+		sim.intercept('POST', CATALOG_PATH, (_req, res) => {
 			res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
 			res.end('{"detail":"Too many requests"}');
 		});
@@ -414,7 +396,7 @@ describe('time, cancellation, retries', () => {
 	});
 
 	test('503 retried maxRetries times, then the error says how many attempts', async () => {
-		intercept('POST', CATALOG_PATH, (_req, res) => {
+		sim.intercept('POST', CATALOG_PATH, (_req, res) => {
 			res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' });
 			res.end('{"detail":"maintenance"}');
 		}, { times: 3 });
@@ -424,7 +406,7 @@ describe('time, cancellation, retries', () => {
 	});
 
 	test('a 429 about the licence quota is not retried', async () => {
-		intercept('POST', CATALOG_PATH, (_req, res) => {
+		sim.intercept('POST', CATALOG_PATH, (_req, res) => {
 			res.writeHead(429, { 'content-type': 'application/json' });
 			res.end('{"error":"entitlement limit reached","message":"License Quota Exceeded"}');
 		});
@@ -509,7 +491,7 @@ describe('streaming to the chat', () => {
 	});
 
 	test('on failure: begin, error, end — the chat never hangs', async () => {
-		intercept('POST', CATALOG_PATH, (_req, res) => {
+		sim.intercept('POST', CATALOG_PATH, (_req, res) => {
 			res.writeHead(403, { 'content-type': 'application/json' });
 			res.end('{"detail":"forbidden"}');
 		});
@@ -558,7 +540,7 @@ describe('the agent list ("From list" mode)', () => {
 
 	test('pages with limit/offset: a full page gives a pagination token', async () => {
 		const page = Array.from({ length: 100 }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: `Agent ${i}`, is_default: false, default_ref: null }));
-		intercept('GET', '/ai/api/v1/config/agent', (_req, res) => {
+		sim.intercept('GET', '/ai/api/v1/config/agent', (_req, res) => {
 			res.writeHead(200, { 'content-type': 'application/json' });
 			res.end(JSON.stringify({ data: page, total: 150 }));
 		});
@@ -571,7 +553,7 @@ describe('the agent list ("From list" mode)', () => {
 	});
 
 	test('a list that cannot be loaded gives a clear error', async () => {
-		intercept('GET', '/ai/api/v1/config/agent', (_req, res) => {
+		sim.intercept('GET', '/ai/api/v1/config/agent', (_req, res) => {
 			res.writeHead(403, { 'content-type': 'application/json' });
 			res.end('{"detail":"Agent Studio is not enabled"}');
 		});

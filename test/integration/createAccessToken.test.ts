@@ -6,8 +6,8 @@ import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } 
 import { runNode } from '../helpers/n8n';
 import type { RunNodeOptions, StoredCredential } from '../helpers/n8n';
 import { DEMO_SECRETS, expectNoSecrets, visibleRunData } from '../helpers/secrets';
-import { DEMO, startSimulator } from '../simulator';
-import type { Simulator } from '../simulator';
+import { useSimulator } from '../helpers/useSimulator';
+import { DEMO } from '../simulator';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { DataClarityApi } from '../../credentials/DataClarityApi.credentials';
@@ -15,18 +15,7 @@ import { AlationCreateAccessToken } from '../../nodes/AlationCreateAccessToken/A
 import { alationGrant } from '../../nodes/shared/auth/credentialGrants';
 import { TokenCache, tokenCache } from '../../nodes/shared/auth/tokenCache';
 
-let sim: Simulator;
-beforeAll(async () => {
-	sim = await startSimulator();
-});
-afterAll(async () => {
-	await sim.close();
-});
-beforeEach(() => {
-	tokenCache.clear();
-	sim.resetCounters();
-	sim.options.tokenLifetimeSeconds = 3600;
-});
+const sim = useSimulator();
 
 const node = new AlationCreateAccessToken();
 const credentialTypes = [new AlationApi(), new DataClarityApi()];

@@ -8,12 +8,11 @@ import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, I
 import { runNode } from '../helpers/n8n';
 import type { RunNodeOptions, StoredCredential } from '../helpers/n8n';
 import { DEMO_SECRETS, expectNoSecrets, visibleRunData } from '../helpers/secrets';
-import { DEMO, startSimulator } from '../simulator';
-import type { Simulator } from '../simulator';
+import { useSimulator } from '../helpers/useSimulator';
+import { DEMO } from '../simulator';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationSetWarehouseCredentials } from '../../nodes/AlationSetWarehouseCredentials/AlationSetWarehouseCredentials.node';
-import { tokenCache } from '../../nodes/shared/auth/tokenCache';
 
 const PATH = '/api/v2/auth/credentials/';
 const PASSWORD = 'Warehouse-Pa55word!';
@@ -34,19 +33,7 @@ const KEYS = {
 /** The base64 lines of the key: none of them may appear anywhere either. */
 const KEY_LINES = KEYS.pkcs8.split('\n').filter((line) => /^[A-Za-z0-9+/=]{16,}$/.test(line));
 
-let sim: Simulator;
-beforeAll(async () => {
-	sim = await startSimulator();
-});
-afterAll(async () => {
-	await sim.close();
-});
-beforeEach(() => {
-	tokenCache.clear();
-	sim.resetCounters();
-	sim.warehouseCredentials.splice(0);
-	sim.requestLog.splice(0);
-});
+const sim = useSimulator();
 
 const node = new AlationSetWarehouseCredentials();
 const credentialTypes = [new AlationApi()];

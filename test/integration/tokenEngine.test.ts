@@ -4,8 +4,8 @@
  * (one mint for 100 concurrent callers, expiry skew, the late-401 race, seeding).
  */
 import { preAuthenticationThis } from '../helpers/n8nHttp';
-import { DEMO, startSimulator } from '../simulator';
-import type { Simulator } from '../simulator';
+import { useSimulator } from '../helpers/useSimulator';
+import { DEMO } from '../simulator';
 
 import { TokenRequestError } from '../../nodes/shared/auth/errors';
 import {
@@ -19,22 +19,7 @@ import { skewMs, TokenCache, withTokenRetry } from '../../nodes/shared/auth/toke
 import type { PostFn, TokenGrant } from '../../nodes/shared/auth/types';
 import { readText, send, undiciPost } from '../../nodes/shared/http/client';
 
-let sim: Simulator;
-beforeAll(async () => {
-	sim = await startSimulator();
-});
-afterAll(async () => {
-	await sim.close();
-});
-afterEach(() => {
-	// A fault a test queued but did not use up must not hit the next test.
-	expect(sim.faults.pending).toBe(0);
-	sim.faults.clear();
-});
-beforeEach(() => {
-	sim.resetCounters();
-	sim.options.tokenLifetimeSeconds = 3600;
-});
+const sim = useSimulator();
 
 const oauth = (secret = DEMO.clientSecret) =>
 	alationClientCredentialsGrant({ baseUrl: sim.url, clientId: DEMO.clientId, clientSecret: secret });

@@ -8,25 +8,15 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { runNode, TestCredentialsHelper } from '../helpers/n8n';
 import type { StoredCredential } from '../helpers/n8n';
-import { DEMO, answerText, startSimulator } from '../simulator';
-import type { Simulator } from '../simulator';
+import { useSimulator } from '../helpers/useSimulator';
+import { DEMO, answerText } from '../simulator';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationAgentChat } from '../../nodes/AlationAgentChat/AlationAgentChat.node';
 import { AlationCreateAccessToken } from '../../nodes/AlationCreateAccessToken/AlationCreateAccessToken.node';
 import { tokenCache } from '../../nodes/shared/auth/tokenCache';
 
-let sim: Simulator;
-beforeAll(async () => {
-	sim = await startSimulator();
-});
-afterAll(async () => {
-	await sim.close();
-});
-beforeEach(() => {
-	tokenCache.clear();
-	sim.resetCounters();
-});
+const sim = useSimulator();
 
 const credentialTypes = [new AlationApi()];
 const credential = (data: IDataObject = {}): StoredCredential => ({

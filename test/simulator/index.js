@@ -79,6 +79,7 @@ function resolveOptions(overrides = {}) {
  */
 async function startSimulator(overrides) {
 	const options = resolveOptions(overrides);
+	const started = Object.freeze({ ...options, oauthClients: Object.freeze({ ...options.oauthClients }) });
 	const tokens = new TokenStore();
 	const now = Date.now();
 	tokens.addRefreshToken(
@@ -195,6 +196,15 @@ async function startSimulator(overrides) {
 		faults,
 		requestLog,
 		warehouseCredentials: state.warehouse.list,
+		reset() {
+			// The options it started with (a test may have changed them), nothing queued, nothing counted.
+			Object.assign(options, started, { oauthClients: { ...started.oauthClients } });
+			faults.clear();
+			intercepts.clear();
+			resetCounters(counters);
+			requestLog.length = 0;
+			state.warehouse.list.length = 0;
+		},
 		close() {
 			closing ??= new Promise((resolve) => {
 				server.close(() => resolve());

@@ -50,6 +50,11 @@ class InterceptRegistry {
 		return entry.handler;
 	}
 
+	/** Removes every override still queued. */
+	clear() {
+		this.#entries.length = 0;
+	}
+
 	/** @param {Intercept} entry */
 	#remove(entry) {
 		const index = this.#entries.indexOf(entry);

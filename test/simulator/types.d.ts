@@ -119,6 +119,12 @@ export interface Simulator {
 	readonly faults: FaultRegistry;
 	readonly requestLog: RequestLogEntry[];
 	readonly warehouseCredentials: WarehouseCredential[];
+	/**
+	 * Back to how it started, for the next test: the options it was started with, no queued fault or
+	 * intercept, counters at zero, empty request log and warehouse credentials. Issued tokens, chats
+	 * and assets stay (tests clear their own token cache).
+	 */
+	reset(): void;
 	close(): Promise<void>;
 }
 
