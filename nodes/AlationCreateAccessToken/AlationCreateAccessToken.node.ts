@@ -42,6 +42,10 @@ export class AlationCreateAccessToken implements INodeType {
 		defaults: { name: 'Create Access Token' },
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
+		// The secrets this node exists to output. n8n versions with execution redaction hide them in saved
+		// executions whatever the workflow's policy (2.41 declares the field but does not apply it yet);
+		// the next node still receives them during the run.
+		sensitiveOutputFields: ['accessToken', 'headerValue', 'refreshToken'],
 		credentials: [
 			{ name: 'alationApi', required: true, displayOptions: { show: { authentication: ['alationApi'] } } },
 			{ name: 'dataClarityApi', required: true, displayOptions: { show: { authentication: ['dataClarityApi'] } } },

@@ -158,6 +158,20 @@ describe('Get Access Token', () => {
 	});
 });
 
+describe('secrets in the output', () => {
+	// n8n hides `sensitiveOutputFields` in saved executions (execution redaction); the list must name
+	// exactly the fields that carry a token, or a renamed field would silently stop being hidden.
+	test('sensitiveOutputFields names every output field that holds a token, and only those', async () => {
+		const access = await run({ parameters: { authentication: 'alationApi', operation: 'getAccessToken' } });
+		const refresh = await run({ parameters: { authentication: 'alationApi', operation: 'createRefreshToken', username: DEMO.username, password: DEMO.password, tokenName: 'n8n-sensitive' } });
+		const a = access.items[0].json;
+		const r = refresh.items[0].json;
+		const secrets = [String(a.accessToken), String(r.refreshToken)];
+		const holdingSecrets = [a, r].flatMap((json) => Object.entries(json).filter(([, value]) => secrets.some((secret) => String(value).includes(secret))).map(([key]) => key));
+		expect(new Set(node.description.sensitiveOutputFields)).toEqual(new Set(holdingSecrets));
+	});
+});
+
 describe('Create Refresh Token', () => {
 	const parameters = (extra: IDataObject = {}) => ({
 		authentication: 'alationApi',
