@@ -187,18 +187,6 @@ describe.each(transports)('grants over %s', (_name, makePost) => {
 	});
 });
 
-describe('token request retries and cancellation', () => {
-	test('a cancellable transport (undici with a signal): a long Retry-After wait ends when the signal aborts', async () => {
-		sim.faults.add({ route: 'oauthToken', status: 429, retryAfter: 30 });
-		const abort = new AbortController();
-		const started = Date.now();
-		setTimeout(() => abort.abort(), 200);
-		await expect(requestToken(oauth(), undiciPost({ allowUnauthorizedCerts: false, signal: abort.signal }))).rejects.toMatchObject({ name: 'AbortError' });
-		expect(Date.now() - started).toBeLessThan(5000);
-		expect(sim.counters.requests.oauthToken).toBe(1);
-	});
-});
-
 describe('token cache', () => {
 	const post = () => undiciPost({ allowUnauthorizedCerts: false });
 

@@ -116,7 +116,7 @@ export const TOKEN_RETRIES = 2;
 export interface RequestTokenOptions {
 	now?: () => number;
 	retries?: number;
-	/** The wait between attempts (tests and benchmarks shorten it); by default it ends with `post.signal`. */
+	/** The wait between attempts (tests and benchmarks shorten it). */
 	wait?: (ms: number) => Promise<void>;
 }
 
@@ -129,7 +129,7 @@ export interface RequestTokenOptions {
  * the token cache holds one request per identity, retries included.
  */
 export async function requestToken(grant: TokenGrant, post: PostFn, options: RequestTokenOptions = {}): Promise<AccessToken> {
-	const { now = Date.now, retries = TOKEN_RETRIES, wait = (ms: number) => waitForRetry(ms, post.signal) } = options;
+	const { now = Date.now, retries = TOKEN_RETRIES, wait = waitForRetry } = options;
 	for (let attempt = 0; ; attempt++) {
 		const canRetry = attempt < retries;
 		const sent = await post(grant.buildRequest()).then(

@@ -21,11 +21,8 @@ export interface TokenHttpResponse {
 	body: unknown;
 }
 
-/**
- * Sends one token request. Injected so a grant runs on any HTTP client. A transport that can be
- * cancelled exposes its `signal`, so waits between retries end with it too.
- */
-export type PostFn = ((request: TokenHttpRequest) => Promise<TokenHttpResponse>) & { readonly signal?: AbortSignal };
+/** Sends one token request. Injected so a grant runs on any HTTP client. */
+export type PostFn = (request: TokenHttpRequest) => Promise<TokenHttpResponse>;
 
 /** How a token is presented to the API: `Authorization: Bearer <t>` or Alation's `TOKEN: <t>`. */
 export interface AuthScheme {

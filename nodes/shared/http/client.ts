@@ -2,7 +2,7 @@ import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 
-import type { PostFn, TokenHttpRequest, TokenHttpResponse } from '../auth/types';
+import type { PostFn } from '../auth/types';
 import { getDispatcher } from './dispatcher';
 import { HttpStatusError, stripQuery } from './errors';
 import { USER_AGENT } from './userAgent';
@@ -195,7 +195,7 @@ export async function requestJson(
 
 /** The token grants' `post`, carried by undici (used by the nodes; credentials use n8n's helper). */
 export function undiciPost(options: { allowUnauthorizedCerts: boolean; signal?: AbortSignal }): PostFn {
-	const post = async (tokenRequest: TokenHttpRequest): Promise<TokenHttpResponse> => {
+	return async (tokenRequest) => {
 		const response = await send({
 			method: 'POST',
 			url: tokenRequest.url,
@@ -211,5 +211,4 @@ export function undiciPost(options: { allowUnauthorizedCerts: boolean; signal?: 
 			body: await readText(response.body),
 		};
 	};
-	return Object.assign(post, { signal: options.signal });
 }
