@@ -12,6 +12,7 @@ import type { AssembledAnswer, Asset } from '../shared/sse/assembler';
 import { agentStreamErrorText } from '../shared/sse/errorEvent';
 import { readAgentStream } from '../shared/sse/reader';
 import type { RawSseEvent } from '../shared/sse/reader';
+import { isTokenPhaseError } from '../shared/session';
 import type { CredentialSession } from '../shared/session';
 import { agentStreamUrl } from './agentRef';
 import type { AgentChatInput } from './chatRequest';
@@ -170,7 +171,7 @@ async function openStream(run: RunContext, signal: AbortSignal): Promise<HttpRes
 				bodyTimeoutMs: input.idleTimeoutMs,
 			});
 		} catch (error) {
-			if (canRetry && !signal.aborted && isRetryableNetworkError(error)) {
+			if (canRetry && !signal.aborted && isRetryableNetworkError(error) && !isTokenPhaseError(error)) {
 				await waitForRetry(retryDelayMs(attempt), signal);
 				continue;
 			}

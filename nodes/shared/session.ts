@@ -70,13 +70,22 @@ export class CredentialSession {
 		return [...credentialSecrets(this.credentials), ...this.grant.secrets, ...this.issued];
 	}
 
+	/**
+	 * The token request's transport. Deliberately without this execution's cancel signal: a token
+	 * fetch is shared by every caller that needs the token at that moment (other items, other
+	 * executions), so one caller's Stop must not cancel it for the others; each caller stops waiting
+	 * on its own signal instead (`token`).
+	 */
 	get post(): PostFn {
-		return undiciPost({ allowUnauthorizedCerts: this.allowUnauthorizedCerts, signal: this.signal });
+		return undiciPost({ allowUnauthorizedCerts: this.allowUnauthorizedCerts });
 	}
 
-	/** A valid token; `forceNew` mints one (read the token cache's warning first). */
-	async token(forceNew = false): Promise<AccessToken> {
-		const token = await this.validToken(forceNew);
+	/**
+	 * A valid token; `forceNew` mints one (read the token cache's warning first). Waiting ends when
+	 * `signal` aborts (default: the execution's Stop; Agent Chat passes its run's deadline too).
+	 */
+	async token(forceNew = false, signal: AbortSignal | undefined = this.signal): Promise<AccessToken> {
+		const token = await this.validToken(forceNew, signal);
 		this.issued.add(token.value);
 		return token;
 	}
@@ -84,7 +93,7 @@ export class CredentialSession {
 	/** Sends with the token header; on 401 gets a new token (once) and sends once more. */
 	async send(options: SendOptions): Promise<HttpResponse> {
 		return await withTokenRetry({
-			getToken: async () => await this.token(),
+			getToken: async () => await markTokenPhase(this.token(false, options.signal ?? this.signal)),
 			tokenRefused: (token) => tokenCache.tokenRefused(this.grant, token),
 			call: async (token) =>
 				await send({
@@ -103,7 +112,7 @@ export class CredentialSession {
 		return await requestJson(options, async (o) => await this.send(o));
 	}
 
-	private async validToken(forceNew: boolean): Promise<AccessToken> {
+	private async validToken(forceNew: boolean, signal: AbortSignal | undefined): Promise<AccessToken> {
 		if (!forceNew) {
 			const ready = tokenCache.peek(this.grant) ?? tokenCache.adopt(this.grant, storedToken(this.credentials));
 			if (ready) return ready;
@@ -117,7 +126,7 @@ export class CredentialSession {
 			pending = this.fetchAndStore(forceNew).finally(() => storing.delete(key));
 			storing.set(key, pending);
 		}
-		return await pending;
+		return await untilAborted(pending, signal);
 	}
 
 	/**
@@ -156,13 +165,31 @@ export class CredentialSession {
 				() => undefined,
 				(error: unknown) => error,
 			);
-		// n8n's token fetch takes no cancel signal: "Stop" must not wait for it (it finishes in the background).
-		const probeOutcome = await untilAborted(storing, this.signal);
+		// n8n's token fetch takes no cancel signal; callers stop waiting on their own signals (validToken).
+		const probeOutcome = await storing;
 		const token = tokenCache.peek(this.grant);
 		if (token) return token;
 		// No token: the token request itself failed. Its own error says why (n8n wrapped it).
 		throw tokenCache.lastFailure(this.grant) ?? probeOutcome ?? new Error('No token was obtained');
 	}
+}
+
+/**
+ * Marks a failure to get a token, so a caller that retries its own request after a connection error
+ * (Agent Chat) does not retry this one: the token request has had its own retries (auth/grants.ts).
+ */
+async function markTokenPhase<T>(work: Promise<T>): Promise<T> {
+	return await work.catch((error: unknown) => {
+		if (error !== null && typeof error === 'object' && !('tokenPhase' in error)) {
+			Object.defineProperty(error, 'tokenPhase', { value: true, enumerable: false });
+		}
+		throw error;
+	});
+}
+
+/** Whether an error came from getting a token rather than from the request that needed it. */
+export function isTokenPhaseError(error: unknown): boolean {
+	return error !== null && typeof error === 'object' && (error as { tokenPhase?: unknown }).tokenPhase === true;
 }
 
 /** Resolves with `work`, or rejects with the abort reason as soon as `signal` aborts. */

@@ -5,6 +5,8 @@
  * the error (if any) on item 1 and readable; retries counted and bounded; a stream that started is
  * never sent again; no secret or token in any output or error.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { INodeParameters } from 'n8n-workflow';
 
 import { runNode } from '../helpers/n8n';
@@ -195,6 +197,31 @@ describe('faults before the stream starts: retried (bounded), then the item succ
 		expect(result.items[1].json.answer).toBe(expected(1));
 		expect(sim.counters.requests.oauthToken).toBe(4);
 		expect(streams()).toBe(2);
+	});
+
+	// Was a package bug: Agent Chat retried its request after the token request's connection error,
+	// and every retry made its own three token attempts (9 token requests for 3 attempts).
+	test('token endpoint drops the connection three times → item 0 fails after 3 token requests, not retried again by Agent Chat', async () => {
+		sim.faults.add({ route: 'oauthToken', reset: true, times: 3 });
+		const result = await ask();
+		expect(expectItemContract(result, 3)).toEqual([0]);
+		expect(errorOf(result, 0).message).toMatch(/token|connection|closed|reset/i);
+		expect(sim.counters.requests.oauthToken).toBe(4);
+		expect(streams()).toBe(2);
+	});
+
+	// The Timeout option covers getting the token: the run's deadline ends the wait for it.
+	test('a token answer that takes longer than Timeout (429, Retry-After: 3, Timeout 1 s) → timeout error after ~1 s', async () => {
+		sim.faults.add({ route: 'oauthToken', status: 429, retryAfter: 3 });
+		const started = Date.now();
+		const result = await ask({ timeout: 1 }, { items: items(1) });
+		expect(Date.now() - started).toBeLessThan(2500);
+		expect(errorOf(result, 0).message).toMatch(/did not finish within 1 s \(Timeout option\)/);
+		// The shared token request goes on in the background (for whoever needs the token next); let it
+		// finish here rather than in the next test.
+		for (let i = 0; i < 50 && sim.counters.requests.oauthToken < 2; i++) await sleep(100);
+		await sleep(200);
+		expect(sim.counters.requests.oauthToken).toBe(2);
 	});
 
 	test('token response cut mid-body → item 0 fails (or is retried) on its own; items 1, 2 get a token; bounded', async () => {

@@ -210,6 +210,28 @@ describe('Create Access Token: faults of the token endpoint', () => {
 		const outcome = await stopDuringFault(node, getToken, { route: 'oauthToken', ...fault });
 		expect(outcome?.elapsed).toBeLessThan(3000);
 	});
+
+	// Two executions need the token at once: one token request, shared. Stopping one must end that one
+	// at once and leave the shared request to the other (was a bug: the stopped one waited, or its
+	// Stop failed the other).
+	test('a token request shared by two executions (429, Retry-After: 2): Stop ends one at once, the other gets the token', async () => {
+		sim.faults.add({ route: 'oauthToken', status: 429, retryAfter: 2 });
+		const stop = new AbortController();
+		const started = Date.now();
+		const stopped = runNode({ nodeType: node, credentialTypes: [new AlationApi()], credentials: { alationApi: alation() }, parameters: getToken, items: items(1), abortSignal: stop.signal })
+			.then((result) => ({ result, elapsed: Date.now() - started }));
+		await sleep(100);
+		const other = runNode({ nodeType: node, credentialTypes: [new AlationApi()], credentials: { alationApi: alation() }, parameters: getToken, items: items(1) })
+			.then((result) => ({ result, elapsed: Date.now() - started }));
+		setTimeout(() => stop.abort(), 300);
+		const [a, b] = await Promise.all([stopped, other]);
+		expect(a.elapsed).toBeLessThan(1500);
+		expect(a.result.items).toEqual([]);
+		expect(b.elapsed).toBeGreaterThanOrEqual(1900);
+		expect(b.result.error).toBeUndefined();
+		expect(await userinfoStatus(b.result.items[0].json.accessToken as string)).toBe(200);
+		expect(tokens()).toBe(2);
+	});
 });
 
 describe('Set Warehouse Credentials: faults of the credentials endpoint', () => {

@@ -58,7 +58,7 @@ export interface GetTokenOptions {
 }
 
 export interface TokenCacheStats {
-	/** Token requests sent (successful or not). */
+	/** Token fetches started (successful or not); each may send up to 3 requests (grants.ts retries). */
 	fetches: number;
 	/** Callers served from the cache or from a shared in-flight request. */
 	reused: number;

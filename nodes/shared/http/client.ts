@@ -193,8 +193,11 @@ export async function requestJson(
 	return { status: response.status, headers: response.headers, text, json };
 }
 
-/** The token grants' `post`, carried by undici (used by the nodes; credentials use n8n's helper). */
-export function undiciPost(options: { allowUnauthorizedCerts: boolean; signal?: AbortSignal }): PostFn {
+/**
+ * The token grants' `post`, carried by undici (used by the nodes; credentials use n8n's helper). No
+ * cancel signal: a token request is shared by every caller waiting for it (see CredentialSession.post).
+ */
+export function undiciPost(options: { allowUnauthorizedCerts: boolean }): PostFn {
 	return async (tokenRequest) => {
 		const response = await send({
 			method: 'POST',
@@ -202,7 +205,6 @@ export function undiciPost(options: { allowUnauthorizedCerts: boolean; signal?: 
 			headers: tokenRequest.headers,
 			body: tokenRequest.body,
 			allowUnauthorizedCerts: options.allowUnauthorizedCerts,
-			signal: options.signal,
 		});
 		return {
 			status: response.status,

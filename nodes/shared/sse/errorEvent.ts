@@ -8,8 +8,8 @@ import type { RawSseEvent } from './reader';
  * shapes are taken, both unambiguous:
  *   - an SSE event named `error` (`event: error`), whatever its data: plain text, or JSON in any
  *     of the error shapes Alation's endpoints use (`error`/`error_description`, `detail`, `message`);
- *   - a JSON event that is not an agent message (no `model_message`) and has an `error` member
- *     (a string, or an object with `message`/`detail`).
+ *   - a JSON event that is not an agent message (no `model_message`) and has a non-empty `error`
+ *     member (a string, or an object such as `{message, code}`).
  * Anything else is not an error: ordinary events pass to the answer assembly, which ignores what it
  * does not know. Tool failures that the agent reports in its own text are part of the answer.
  *
@@ -19,7 +19,8 @@ export function agentStreamErrorText(raw: RawSseEvent, json?: unknown): string |
 	const named = raw.event !== undefined && raw.event.trim().toLowerCase() === 'error';
 	if (json !== undefined && isRecord(json)) {
 		const error = json.error;
-		const shaped = !('model_message' in json) && (typeof error === 'string' || isRecord(error));
+		// An empty `error` ('' or {}) says nothing went wrong: status events may carry one.
+		const shaped = !('model_message' in json) && ((typeof error === 'string' && error.trim() !== '') || (isRecord(error) && Object.keys(error).length > 0));
 		if (!named && !shaped) return undefined;
 		const words = isRecord(error) ? serverErrorText(error) : serverErrorText(json);
 		return words ?? oneLine(raw.data) ?? 'no details';

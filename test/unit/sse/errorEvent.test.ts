@@ -10,7 +10,6 @@ describe('agentStreamErrorText: what counts as an error reported inside an agent
 		['JSON error/message, event: error', raw('{"error":"internal_error","message":"Model overloaded"}', 'error'), 'json', 'internal_error: Model overloaded'],
 		['JSON detail, event: error', raw('{"detail":"Chat is busy."}', 'error'), 'json', 'Chat is busy.'],
 		['JSON without known fields, event: error', raw('{"code":7}', 'error'), 'json', '{"code":7}'],
-		['empty-looking data, event: error', raw('   ', 'error'), undefined, 'no details'],
 		['unnamed JSON with an error string', raw('{"error":"tool_failed"}'), 'json', 'tool_failed'],
 		['unnamed JSON with an error object', raw('{"error":{"message":"SQL tool failed","code":10010}}'), 'json', 'SQL tool failed'],
 		['a long message is cut to one bounded line', raw(`x\n${'y'.repeat(400)}`, 'error'), undefined, `x ${'y'.repeat(198)}…`],
@@ -24,6 +23,8 @@ describe('agentStreamErrorText: what counts as an error reported inside an agent
 		['an agent message', raw('{"id":"m","model_message":{"kind":"response","parts":[]}}'), 'json'],
 		['an agent message that carries an error field', raw('{"id":"m","error":"x","model_message":{"kind":"response","parts":[]}}'), 'json'],
 		['error: null', raw('{"error":null}'), 'json'],
+		['an empty error string', raw('{"error":"  ","status":"ok"}'), 'json'],
+		['an empty error object', raw('{"error":{},"status":"ok"}'), 'json'],
 		['error as a number', raw('{"error":42}'), 'json'],
 		['a JSON array', raw('[{"error":"x"}]'), 'json'],
 	])('not an error: %s', (_name, event, json) => {
