@@ -9,6 +9,7 @@ import { isRetryableNetworkError, isRetryableStatus, retryDelayMs, waitForRetry 
 import { withItemData } from '../shared/items';
 import { AnswerAssembler, parseJsonAnswer } from '../shared/sse/assembler';
 import type { AssembledAnswer, Asset } from '../shared/sse/assembler';
+import { redactSecrets } from '../shared/redact';
 import { agentStreamErrorText } from '../shared/sse/errorEvent';
 import { readAgentStream } from '../shared/sse/reader';
 import type { RawSseEvent } from '../shared/sse/reader';
@@ -96,11 +97,11 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 		try {
 			const stats = await readAgentStream(response.body, {
 				onEvent: (event, raw) => {
-					stopOnReportedError(raw, event);
+					stopOnReportedError(session, raw, event);
 					const text = assembler.add(event, raw.data.length);
 					if (streaming && text !== '') ctx.sendChunk('item', itemIndex, text);
 				},
-				onNonJson: (raw) => stopOnReportedError(raw),
+				onNonJson: (raw) => stopOnReportedError(session, raw),
 			});
 			skippedEvents = stats.skippedNonJson;
 			if (!stats.done) {
@@ -199,8 +200,8 @@ async function openStream(run: RunContext, signal: AbortSignal): Promise<HttpRes
  * An error the agent reports inside the stream (see shared/sse/errorEvent.ts) ends the run as a
  * failure: the answer is not complete, and passing the text so far on as an answer would hide it.
  */
-function stopOnReportedError(raw: RawSseEvent, json?: unknown): void {
-	const reported = agentStreamErrorText(raw, json);
+function stopOnReportedError(session: CredentialSession, raw: RawSseEvent, json?: unknown): void {
+	const reported = agentStreamErrorText(raw, json, (text) => redactSecrets(text, session.secrets));
 	if (reported === undefined) return;
 	throw new AgentStreamError(
 		'agent',

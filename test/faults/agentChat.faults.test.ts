@@ -390,6 +390,15 @@ describe('an error reported inside the stream: the item fails with the server’
 		expect(streams()).toBe(3);
 	});
 
+	test('a secret in the error text is redacted before the text is shortened (no half secret at the cut)', async () => {
+		// The secret starts 6 characters before the 200-character cut of the server's words.
+		onItem1({ errorEvent: { at: 2, data: `${'x'.repeat(193)} ${DEMO.clientSecret} end` } });
+		const result = await ask();
+		const { message } = errorOf(result, 1);
+		expect(message).toMatch(/x \[redac/);
+		expect(message).not.toContain(DEMO.clientSecret.slice(0, 6));
+	});
+
 	test('an error before any text → partialAnswer is empty', async () => {
 		onItem1({ errorEvent: { at: 1, data: 'no model configured' } });
 		const result = await ask();

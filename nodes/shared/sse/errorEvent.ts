@@ -1,4 +1,5 @@
 import { isRecord } from '../json';
+import { redactDeep } from '../redact';
 import { oneLine, serverErrorText } from '../serverMessage';
 import type { RawSseEvent } from './reader';
 
@@ -13,18 +14,21 @@ import type { RawSseEvent } from './reader';
  * Anything else is not an error: ordinary events pass to the answer assembly, which ignores what it
  * does not know. Tool failures that the agent reports in its own text are part of the answer.
  *
- * Returns the message (one line, bounded), or undefined when the event is not an error.
+ * Returns the message (one line, bounded, `redact` applied before it is shortened), or undefined when
+ * the event is not an error.
  */
-export function agentStreamErrorText(raw: RawSseEvent, json?: unknown): string | undefined {
+export function agentStreamErrorText(raw: RawSseEvent, json?: unknown, redact: (text: string) => string = (text) => text): string | undefined {
 	const named = raw.event !== undefined && raw.event.trim().toLowerCase() === 'error';
 	if (json !== undefined && isRecord(json)) {
 		const error = json.error;
 		// An empty `error` ('' or {}) says nothing went wrong: status events may carry one.
 		const shaped = !('model_message' in json) && ((typeof error === 'string' && error.trim() !== '') || (isRecord(error) && Object.keys(error).length > 0));
 		if (!named && !shaped) return undefined;
-		const words = isRecord(error) ? serverErrorText(error) : serverErrorText(json);
-		return words ?? oneLine(raw.data) ?? 'no details';
+		// Redacted before anything is shortened: a secret cut in half is no longer found by redaction.
+		const clean = redactDeep(json, redact) as Record<string, unknown>;
+		const words = isRecord(clean.error) ? serverErrorText(clean.error) : serverErrorText(clean);
+		return words ?? oneLine(redact(raw.data)) ?? 'no details';
 	}
 	if (!named) return undefined;
-	return oneLine(raw.data) ?? 'no details';
+	return oneLine(redact(raw.data)) ?? 'no details';
 }
