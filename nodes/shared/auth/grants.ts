@@ -1,6 +1,6 @@
 import { parseRetryAfter } from '../http/errors';
 import { isRetryableNetworkError, isRetryableStatus, retryDelayMs, waitForRetry } from '../http/retry';
-import { parseTokenResponse } from './tokenResponse';
+import { parseTokenResponse, tokenBodyText } from './tokenResponse';
 import { ALATION_TOKEN_HEADER, BEARER } from './types';
 import type { AccessToken, PostFn, TokenGrant } from './types';
 
@@ -143,19 +143,10 @@ export async function requestToken(grant: TokenGrant, post: PostFn, options: Req
 			continue;
 		}
 		const { response } = sent;
-		if (canRetry && isRetryableStatus(response.status, bodyText(response.body))) {
+		if (canRetry && isRetryableStatus(response.status, tokenBodyText(response.body))) {
 			await wait(retryDelayMs(attempt, parseRetryAfter(response.retryAfter)));
 			continue;
 		}
 		return parseTokenResponse(grant, response, now(), attempt + 1);
-	}
-}
-
-function bodyText(body: unknown): string {
-	if (typeof body === 'string') return body;
-	try {
-		return JSON.stringify(body) ?? '';
-	} catch {
-		return '';
 	}
 }

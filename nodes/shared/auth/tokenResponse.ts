@@ -108,29 +108,31 @@ interface ReadBody {
 }
 
 function readBody(response: TokenHttpResponse): ReadBody {
-	const contentType = (response.contentType ?? '').toLowerCase();
-	if (typeof response.body === 'string' || Buffer.isBuffer(response.body)) {
-		const text = response.body.toString();
-		const trimmed = text.trimStart();
-		const looksLikeHtml = contentType.includes('text/html') || /^<(!doctype|html|head|body)/i.test(trimmed);
-		let json: unknown;
-		if (!looksLikeHtml && trimmed !== '') {
-			try {
-				json = JSON.parse(trimmed);
-			} catch {
-				json = undefined;
-			}
-		}
-		return { text, json, looksLikeHtml };
-	}
+	const text = tokenBodyText(response.body);
 	// The transport already parsed JSON (n8n's helper does, depending on the response's content type).
-	let text = '';
-	try {
-		text = JSON.stringify(response.body) ?? '';
-	} catch {
-		text = '';
+	if (typeof response.body !== 'string' && !Buffer.isBuffer(response.body)) return { text, json: response.body, looksLikeHtml: false };
+	const contentType = (response.contentType ?? '').toLowerCase();
+	const trimmed = text.trimStart();
+	const looksLikeHtml = contentType.includes('text/html') || /^<(!doctype|html|head|body)/i.test(trimmed);
+	let json: unknown;
+	if (!looksLikeHtml && trimmed !== '') {
+		try {
+			json = JSON.parse(trimmed);
+		} catch {
+			json = undefined;
+		}
 	}
-	return { text, json: response.body, looksLikeHtml: false };
+	return { text, json, looksLikeHtml };
+}
+
+/** A token response's body as text, whether the transport gave text, bytes or already-parsed JSON. */
+export function tokenBodyText(body: unknown): string {
+	if (typeof body === 'string' || Buffer.isBuffer(body)) return body.toString();
+	try {
+		return JSON.stringify(body) ?? '';
+	} catch {
+		return '';
+	}
 }
 
 function statusHint(status: number): string {
