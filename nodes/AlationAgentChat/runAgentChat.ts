@@ -94,14 +94,16 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 	try {
 		const response = await openStream(run, signal);
 		let skippedEvents = 0;
+		// Built once: only an error event uses it, but every event passes the check.
+		const redact = (text: string) => redactSecrets(text, session.secrets);
 		try {
 			const stats = await readAgentStream(response.body, {
 				onEvent: (event, raw) => {
-					stopOnReportedError(session, raw, event);
+					stopOnReportedError(raw, event, redact);
 					const text = assembler.add(event, raw.data.length);
 					if (streaming && text !== '') ctx.sendChunk('item', itemIndex, text);
 				},
-				onNonJson: (raw) => stopOnReportedError(session, raw),
+				onNonJson: (raw) => stopOnReportedError(raw, undefined, redact),
 			});
 			skippedEvents = stats.skippedNonJson;
 			if (!stats.done) {
@@ -200,8 +202,8 @@ async function openStream(run: RunContext, signal: AbortSignal): Promise<HttpRes
  * An error the agent reports inside the stream (see shared/sse/errorEvent.ts) ends the run as a
  * failure: the answer is not complete, and passing the text so far on as an answer would hide it.
  */
-function stopOnReportedError(session: CredentialSession, raw: RawSseEvent, json?: unknown): void {
-	const reported = agentStreamErrorText(raw, json, (text) => redactSecrets(text, session.secrets));
+function stopOnReportedError(raw: RawSseEvent, json: unknown, redact: (text: string) => string): void {
+	const reported = agentStreamErrorText(raw, json, redact);
 	if (reported === undefined) return;
 	throw new AgentStreamError(
 		'agent',
