@@ -15,7 +15,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { ensureN8n } = require('./lib/install-n8n');
-const { forSimulator, loadExamples, simulatorCredential } = require('./lib/examples');
+const { examplesForSimulator } = require('./lib/examples');
 const { freshFolder, prepareInstance } = require('./lib/instance');
 const { formatDuration, info, step } = require('./lib/log');
 const { executeWorkflow } = require('./lib/n8n');
@@ -82,13 +82,8 @@ async function main() {
 	onCleanup(() => {
 		if (!keep) fs.rmSync(userFolder, { recursive: true, force: true });
 	});
-	const examples = loadExamples();
-	const ctx = await prepareInstance({
-		runtime,
-		userFolder,
-		credentials: [simulatorCredential(sim.url, DEMO)],
-		workflows: examples.map((example) => forSimulator(example.workflow, sim.url)),
-	});
+	const { examples, credentials, workflows } = examplesForSimulator(sim.url, DEMO);
+	const ctx = await prepareInstance({ runtime, userFolder, credentials, workflows });
 
 	step('Running the examples headless (n8n execute; each run starts n8n, which takes a few seconds)');
 	let failed = 0;

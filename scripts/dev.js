@@ -18,7 +18,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { forSimulator, loadExamples, simulatorCredential, SIMULATOR_CREDENTIAL } = require('./lib/examples');
+const { examplesForSimulator, SIMULATOR_CREDENTIAL } = require('./lib/examples');
 const { ensureN8n } = require('./lib/install-n8n');
 const { prepareInstance } = require('./lib/instance');
 const { info, step, warn } = require('./lib/log');
@@ -46,13 +46,8 @@ async function main() {
 	info(`Alation simulator on ${sim.url}`);
 
 	if (fresh) fs.rmSync(userFolder, { recursive: true, force: true });
-	const examples = loadExamples();
-	const ctx = await prepareInstance({
-		runtime,
-		userFolder,
-		credentials: [simulatorCredential(sim.url, DEMO)],
-		workflows: examples.map((example) => forSimulator(example.workflow, sim.url)),
-	});
+	const { examples, credentials, workflows } = examplesForSimulator(sim.url, DEMO);
+	const ctx = await prepareInstance({ runtime, userFolder, credentials, workflows });
 
 	step(`Starting n8n ${runtime.version} (editor and API) on port ${n8nPort}`);
 	const logFile = path.join(userFolder, 'n8n.log');

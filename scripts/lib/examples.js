@@ -61,6 +61,22 @@ function simulatorCredential(url, client) {
 }
 
 /**
+ * Every example pointed at the simulator at `url`, with the credential they use: what `prepareInstance`
+ * imports for the demo and for `npm run dev`.
+ *
+ * @param {string} url  the simulator's address
+ * @param {{ clientId: string, clientSecret: string }} client
+ */
+function examplesForSimulator(url, client) {
+	const examples = loadExamples();
+	return {
+		examples,
+		credentials: [simulatorCredential(url, client)],
+		workflows: examples.map((example) => forSimulator(example.workflow, url)),
+	};
+}
+
+/**
  * @param {WorkflowJson} workflow
  * @param {string} name
  */
@@ -70,4 +86,4 @@ function nodeNamed(workflow, name) {
 	return node;
 }
 
-module.exports = { PLACEHOLDER_URL, SIMULATOR_CREDENTIAL, loadExamples, forSimulator, simulatorCredential, nodeNamed };
+module.exports = { PLACEHOLDER_URL, SIMULATOR_CREDENTIAL, loadExamples, forSimulator, simulatorCredential, examplesForSimulator, nodeNamed };
