@@ -14,7 +14,8 @@ import { preAuthenticationThis } from '../test/helpers/n8nHttp';
 import type { RunNodeResult } from '../test/helpers/n8n';
 
 import { AlationApi } from '../credentials/AlationApi.credentials';
-import { skewMs, tokenCache } from '../nodes/shared/auth/tokenCache';
+import { skewMs } from '../nodes/shared/auth/tokenCache';
+import { tokenAuthority } from '../nodes/shared/token/authority';
 import type { RemoteSimulator } from './lib/remoteSim';
 import { alationCredential, credentialStore, failedItems, runAgentChat, runCreateAccessToken, runHttpRequestLike } from './lib/n8nRuns';
 import { recipeItem, runItems, SdkClient } from './lib/naive';
@@ -48,7 +49,7 @@ async function countOf(sim: RemoteSimulator, failed: number): Promise<Count> {
 }
 
 async function reset(sim: RemoteSimulator, lifetimeSeconds: number): Promise<void> {
-	tokenCache.clear();
+	tokenAuthority.clear();
 	await sim.resetCounters();
 	await sim.setOptions({ tokenLifetimeSeconds: lifetimeSeconds, chunkDelayMs: 0, pingIntervalMs: 0, streamStyle: 'snapshot' });
 }
@@ -90,7 +91,7 @@ async function boundary(sim: RemoteSimulator, lifetimeSeconds: number, durationM
 	}
 	const results = await Promise.all(runs);
 	const lifetimeMs = lifetimeSeconds * 1000;
-	const periodMs = lifetimeMs - skewMs({ value: '', obtainedAt: 0, expiresAt: lifetimeMs });
+	const periodMs = lifetimeMs - skewMs({ mintedAt: 0, expiresAt: lifetimeMs });
 	const periods = 1 + Math.floor(lastWaveAt / periodMs);
 	const count = await countOf(sim, results.reduce((sum, r) => sum + failedItems(r), 0));
 	return { ...count, periods, waves, periodMs };

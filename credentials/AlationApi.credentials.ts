@@ -10,12 +10,12 @@ import type {
 } from 'n8n-workflow';
 
 import { credentialTestRequest, ignoreSslIssuesProperty, storedTokenProperties } from '../nodes/shared/auth/credentialProperties';
-import { authenticateRequest, preAuthenticate } from '../nodes/shared/auth/n8nCredentialAuth';
+import { authenticateRequest, preAuthenticate } from '../nodes/shared/token/n8nDoors';
 
 /**
  * Alation API: OAuth 2.0 client credentials (Bearer) or a user's refresh token (header `TOKEN`).
- * The credential fetches its own tokens (`preAuthentication`) through the package's shared token
- * cache, so it also works as a "Predefined Credential Type" in n8n's HTTP Request node.
+ * The credential fetches its own tokens (`preAuthentication`) through the package's token authority
+ * (nodes/shared/token), so it also works as a "Predefined Credential Type" in n8n's HTTP Request node.
  */
 export class AlationApi implements ICredentialType {
 	name = 'alationApi';

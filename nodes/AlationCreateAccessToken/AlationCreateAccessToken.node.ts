@@ -15,7 +15,7 @@ import {
 	credentialSecrets,
 } from '../shared/auth/credentialGrants';
 import type { CredentialTypeName } from '../shared/auth/credentialGrants';
-import { TokenCache } from '../shared/auth/tokenCache';
+import { identityKey } from '../shared/auth/identity';
 import { headerValue } from '../shared/auth/types';
 import type { AccessToken } from '../shared/auth/types';
 import { requestJson } from '../shared/http/client';
@@ -171,7 +171,7 @@ export class AlationCreateAccessToken implements INodeType {
 				const forceNew = this.getNodeParameter('forceNew', itemIndex, false) as boolean;
 				let token: AccessToken;
 				if (forceNew) {
-					const key = TokenCache.keyOf(session.grant);
+					const key = identityKey(session.grant);
 					let minted = forcedThisRun.get(key);
 					if (!minted) {
 						minted = session.token(true);

@@ -8,36 +8,41 @@ import {
 	grantFor,
 } from './auth/credentialGrants';
 import type { CredentialTypeName } from './auth/credentialGrants';
-import { storedToken, TokenCache, tokenCache, withTokenRetry } from './auth/tokenCache';
+import { identityKey } from './auth/identity';
 import { headerValue } from './auth/types';
 import type { AccessToken, PostFn, TokenGrant } from './auth/types';
-import { discard, requestJson, send, undiciPost } from './http/client';
+import { discard, requestJson, send } from './http/client';
 import type { HttpResponse, JsonResponse, SendOptions } from './http/client';
+import { storedToken, tokenAuthority } from './token/authority';
+import { markStoringRequest, TokenStored } from './token/n8nDoors';
+import { undiciCheck, undiciPost } from './token/transports';
 
 /** What a session needs from n8n: `execute` contexts and list-search / load-options contexts both have it. */
 export type SessionContext = Pick<IExecuteFunctions, 'getCredentials' | 'getNode'> & {
 	getExecutionCancelSignal?: () => AbortSignal | undefined;
+	getExecutionId?: () => string | undefined;
 	helpers: Partial<Pick<IExecuteFunctions['helpers'], 'httpRequestWithAuthentication'>>;
-};
-
-/** A cheap authenticated GET per credential type: the request n8n sends after it fetched and stored a token. */
-const PROBE_PATHS: Record<CredentialTypeName, string> = {
-	alationApi: '/integration/v1/userinfo/',
-	dataClarityApi: '/dp/api/v1/aiconnections/types',
 };
 
 /** One "fetch a token and have n8n store it" per credential identity at a time, process-wide. */
 const storing = new Map<string, Promise<AccessToken>>();
 
 /**
+ * Executions × identities where a new token did not cure a 401: the endpoint refuses this kind of
+ * token, so later items of that execution do not mint again (each mint would invalidate the
+ * token everywhere else). Bounded: oldest first out.
+ */
+const uncurable = new Set<string>();
+const MAX_UNCURABLE = 1_000;
+
+/**
  * A node's view of one credential: its grant, its secrets (for redaction), and authorized requests
- * that take their token from the shared cache and recover once from a 401.
+ * that take their token from the token authority (token/authority.ts) and recover once from a 401.
  *
- * Where a token comes from, in order: the process-wide cache; the token stored in the n8n
+ * Where a token comes from, in order: the authority's held token; the token stored in the n8n
  * credential (as the item started, then as stored now — another n8n process, a queue-mode worker or
  * a CLI run, may have stored a newer one); else one new token, fetched through n8n's own pre-request
- * token fetch so that n8n stores it in the credential for every other process. Alation invalidates
- * the previous token at every mint, so processes that share a credential must share its token.
+ * token fetch so that n8n stores it in the credential for every other process.
  */
 export class CredentialSession {
 	/** Tokens handed out through this session: they join the redaction list of its errors. */
@@ -81,7 +86,7 @@ export class CredentialSession {
 	}
 
 	/**
-	 * A valid token; `forceNew` mints one (read the token cache's warning first). Waiting ends when
+	 * A valid token; `forceNew` mints one (read token/authority.ts first). Waiting ends when
 	 * `signal` aborts (default: the execution's Stop; Agent Chat passes its run's deadline too).
 	 */
 	async token(forceNew = false, signal: AbortSignal | undefined = this.signal): Promise<AccessToken> {
@@ -90,21 +95,35 @@ export class CredentialSession {
 		return token;
 	}
 
-	/** Sends with the token header; on 401 gets a new token (once) and sends once more. */
+	/**
+	 * Sends with the token header. On a 401, the token sent is checked (one cheap GET, shared): if it
+	 * is refused, a new one is obtained and the request sent once more; if it is still accepted, this
+	 * endpoint refuses this kind of token and a new one would not help, so the 401 is returned as is.
+	 */
 	async send(options: SendOptions): Promise<HttpResponse> {
-		return await withTokenRetry({
-			getToken: async () => await markTokenPhase(this.token(false, options.signal ?? this.signal)),
-			tokenRefused: (token) => tokenCache.tokenRefused(this.grant, token),
-			call: async (token) =>
-				await send({
-					...options,
-					allowUnauthorizedCerts: this.allowUnauthorizedCerts,
-					signal: options.signal ?? this.signal,
-					headers: { ...options.headers, [this.grant.scheme.headerName]: headerValue(this.grant.scheme, token.value) },
-				}),
-			isUnauthorized: (response) => response.status === 401,
-			discard: async (response) => await discard(response.body),
-		});
+		const signal = options.signal ?? this.signal;
+		const call = async (token: AccessToken) =>
+			await send({
+				...options,
+				allowUnauthorizedCerts: this.allowUnauthorizedCerts,
+				signal,
+				headers: { ...options.headers, [this.grant.scheme.headerName]: headerValue(this.grant.scheme, token.value) },
+			});
+		const token = await markTokenPhase(this.token(false, signal));
+		const first = await call(token);
+		if (first.status !== 401 || uncurable.has(this.uncurableKey())) return first;
+		// Another process may have minted since (which invalidated the token sent): take its token.
+		const newer = await markTokenPhase(this.storedNewerThan(token));
+		if (!newer) {
+			const verdict = await tokenAuthority.check(this.grant, token.value, undiciCheck({ allowUnauthorizedCerts: this.allowUnauthorizedCerts }));
+			if (verdict === 'accepted') return first;
+			// 'unknown' (the check got no clear answer): the 401 itself is the evidence.
+			tokenAuthority.refuse(this.grant, token.value);
+		}
+		await discard(first.body);
+		const second = await call(newer ?? (await markTokenPhase(this.token(false, signal))));
+		if (second.status === 401) this.rememberUncurable();
+		return second;
 	}
 
 	/** An authorized JSON call; a non-2xx answer (after the 401 retry) throws HttpStatusError. */
@@ -112,15 +131,31 @@ export class CredentialSession {
 		return await requestJson(options, async (o) => await this.send(o));
 	}
 
+	/** A token the credential holds now that was minted after `sent` (another process's), adopted. */
+	private async storedNewerThan(sent: AccessToken): Promise<AccessToken | undefined> {
+		const latest = await this.ctx.getCredentials<ICredentialDataDecryptedObject>(this.type, this.itemIndex);
+		const held = await tokenAuthority.adopt(this.grant, storedToken(latest));
+		return held && held.value !== sent.value && held.mintedAt > sent.mintedAt ? held : undefined;
+	}
+
+	private uncurableKey(): string {
+		return `${this.ctx.getExecutionId?.() ?? ''}|${identityKey(this.grant)}`;
+	}
+
+	private rememberUncurable(): void {
+		uncurable.add(this.uncurableKey());
+		if (uncurable.size > MAX_UNCURABLE) uncurable.delete(uncurable.values().next().value as string);
+	}
+
 	private async validToken(forceNew: boolean, signal: AbortSignal | undefined): Promise<AccessToken> {
 		if (!forceNew) {
-			const ready = tokenCache.peek(this.grant) ?? tokenCache.adopt(this.grant, storedToken(this.credentials));
+			const ready = tokenAuthority.peek(this.grant) ?? (await tokenAuthority.adopt(this.grant, storedToken(this.credentials)));
 			if (ready) return ready;
 			const latest = await this.ctx.getCredentials<ICredentialDataDecryptedObject>(this.type, this.itemIndex);
-			const adopted = tokenCache.adopt(this.grant, storedToken(latest));
+			const adopted = await tokenAuthority.adopt(this.grant, storedToken(latest));
 			if (adopted) return adopted;
 		}
-		const key = TokenCache.keyOf(this.grant);
+		const key = identityKey(this.grant);
 		let pending = storing.get(key);
 		if (!pending) {
 			pending = this.fetchAndStore(forceNew).finally(() => storing.delete(key));
@@ -130,48 +165,45 @@ export class CredentialSession {
 	}
 
 	/**
-	 * Gets a new token through n8n's `httpRequestWithAuthentication` with the stored token blanked:
-	 * n8n then runs the credential's `preAuthentication` (the same token cache, so still one token
-	 * request) and stores the result in the credential, then sends a cheap GET (whose answer does not
-	 * matter). Without that helper or a saved credential (e.g. an older n8n), the token is fetched
+	 * Gets a token through n8n's `httpRequestWithAuthentication` (a storing request: token/n8nDoors.ts):
+	 * n8n runs the credential's `preAuthentication` — the same authority, so still one token request
+	 * — and stores the result in the credential; the request itself is never sent. Without that
+	 * helper or a saved credential (e.g. a test run of an unsaved node), the token is fetched
 	 * directly and lives in this process only.
 	 */
 	private async fetchAndStore(forceNew: boolean): Promise<AccessToken> {
-		if (forceNew) {
-			const current = tokenCache.peek(this.grant);
-			if (current) tokenCache.tokenRefused(this.grant, current.value);
-		}
 		const nodeCredential = this.ctx.getNode().credentials?.[this.type];
 		const request = this.ctx.helpers.httpRequestWithAuthentication;
-		if (!request || !nodeCredential?.id) return await tokenCache.getToken(this.grant, this.post, { forceNew });
+		if (!request || !nodeCredential?.id) return await tokenAuthority.get(this.grant, this.post, { forceNew });
 
-		const probe: IHttpRequestOptions = {
-			method: 'GET',
-			url: `${this.baseUrl}${PROBE_PATHS[this.type]}`,
-			json: true,
-			skipSslCertificateValidation: this.allowUnauthorizedCerts,
-			timeout: 60_000,
-		};
-		const storing = request
-			.call(this.ctx as IExecuteFunctions, this.type, probe, {
-				credentialsDecrypted: {
-					id: nodeCredential.id,
-					name: nodeCredential.name,
-					type: this.type,
-					data: { ...this.credentials, accessToken: '' },
-				},
+		const data: ICredentialDataDecryptedObject = { ...this.credentials, accessToken: '' };
+		markStoringRequest(data, forceNew);
+		const storingRequest: IHttpRequestOptions = { method: 'GET', url: this.grant.checkUrl, json: true };
+		const outcome = await request
+			.call(this.ctx as IExecuteFunctions, this.type, storingRequest, {
+				credentialsDecrypted: { id: nodeCredential.id, name: nodeCredential.name, type: this.type, data },
 			})
 			.then(
 				() => undefined,
 				(error: unknown) => error,
 			);
-		// n8n's token fetch takes no cancel signal; callers stop waiting on their own signals (validToken).
-		const probeOutcome = await storing;
-		const token = tokenCache.peek(this.grant);
+		const token = tokenAuthority.peek(this.grant);
 		if (token) return token;
 		// No token: the token request itself failed. Its own error says why (n8n wrapped it).
-		throw tokenCache.lastFailure(this.grant) ?? probeOutcome ?? new Error('No token was obtained');
+		const failure = tokenAuthority.lastFailure(this.grant);
+		if (failure !== undefined) throw failure;
+		if (outcome !== undefined && !isTokenStored(outcome)) throw outcome;
+		throw new Error('No access token was obtained');
 	}
+}
+
+/** n8n wraps what `authenticate` throws; the storing request's end is TokenStored, found as the cause. */
+function isTokenStored(error: unknown): boolean {
+	for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+		if (e instanceof TokenStored) return true;
+		e = (e as { cause?: unknown }).cause;
+	}
+	return false;
 }
 
 /**

@@ -24,7 +24,7 @@ export function normalizeBaseUrl(
 	}
 	const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`;
 	if (!URL.canParse(withScheme)) {
-		throw new CredentialInputError(field, `The ${field} "${text}" is not a valid address. Type it like ${example}${where}`);
+		throw new CredentialInputError(field, `The ${field} is not a valid address. Type it like ${example}${where}`);
 	}
 	const url = new URL(withScheme);
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
@@ -37,7 +37,8 @@ export function normalizeBaseUrl(
 	if (url.search || url.hash || (path !== '' && !allowPath)) {
 		throw new CredentialInputError(
 			field,
-			`The ${field} must be only the scheme and host${allowPath ? '[/path]' : ''}, without ${allowPath ? 'a query' : 'a path'}: type ${url.origin}${allowPath ? path : ''} instead of "${text}"${where}`,
+			// Only the part to keep is shown, never the whole value (a query may carry anything).
+			`The ${field} must be only the scheme and host${allowPath ? '[/path]' : ''}, without ${allowPath ? 'a query' : 'a path'}: type ${url.origin}${allowPath ? path : ''}${where}`,
 		);
 	}
 	return url.origin + (allowPath ? path : '');

@@ -78,18 +78,29 @@ describe('faults before the stream starts: retried (bounded), then the item succ
 		expect(streams()).toBe(5);
 	});
 
-	test('401 once → one new token, one retry → succeeds', async () => {
-		onItem1({ status: 401 });
+	test('token revoked before item 1 → 401, one check, one new token, one retry → succeeds', async () => {
+		onItem1({ revokeTokens: 'before' });
 		const result = await ask();
 		expect(expectItemContract(result, 3)).toEqual([]);
 		expect(result.items[1].json.answer).toBe(expected(1));
 		expect(streams()).toBe(4);
-		expect(sim.counters.unauthorized).toBe(1);
+		expect(sim.counters.unauthorized).toBe(2);
 		expect(sim.counters.oauthMints).toBe(2);
 	});
 
+	test('401 while the token is still accepted (the check says so) → no new token, error on item 1 only', async () => {
+		onItem1({ status: 401 });
+		const result = await ask();
+		expect(expectItemContract(result, 3)).toEqual([1]);
+		expect(errorOf(result, 1).details.httpCode).toBe('401');
+		expectOthersFine(result);
+		expect(streams()).toBe(3);
+		expect(sim.counters.requests.userinfo).toBe(1);
+		expect(sim.counters.oauthMints).toBe(1);
+	});
+
 	test('401 twice (the new token refused too) → error on item 1, no third attempt, no third token', async () => {
-		onItem1({ status: 401 }, { status: 401 });
+		onItem1({ revokeTokens: 'before' }, { status: 401 });
 		const result = await ask();
 		expect(expectItemContract(result, 3)).toEqual([1]);
 		expect(errorOf(result, 1).message).toMatch(/401/);
@@ -104,7 +115,7 @@ describe('faults before the stream starts: retried (bounded), then the item succ
 		const result = await ask();
 		expect(expectItemContract(result, 3)).toEqual([]);
 		expect(result.items.map((i) => i.json.answer)).toEqual([0, 1, 2].map(expected));
-		expect(sim.counters.unauthorized).toBe(1);
+		expect(sim.counters.unauthorized).toBe(2); // item 2's stream, and the check
 		expect(sim.counters.oauthMints).toBe(2);
 		expect(streams()).toBe(4);
 	});

@@ -257,14 +257,14 @@ describe('Set Warehouse Credentials: faults of the credentials endpoint', () => 
 		sim.warehouseCredentials.splice(0);
 	});
 
-	test('401 once → one new token, the request sent once more → all configured', async () => {
+	test('401 while the token is still accepted (the check says so) → no new token, not sent again, error on item 1', async () => {
 		onItem1({ status: 401 });
 		const result = await run(node, parameters);
-		expect(contract(result)).toEqual([]);
-		expect(stored()).toEqual(['dp-0', 'dp-1', 'dp-2']);
-		expect(posts()).toBe(4);
-		expect(sim.counters.oauthMints).toBe(2);
-		expect(sim.counters.unauthorized).toBe(1);
+		expect(contract(result)).toEqual([1]);
+		expect(stored()).toEqual(['dp-0', 'dp-2']);
+		expect(posts()).toBe(3);
+		expect(sim.counters.oauthMints).toBe(1);
+		expect(sim.counters.requests.userinfo).toBe(1);
 	});
 
 	test('token revoked before item 1 → 401, one new token, sent once more → all configured', async () => {
@@ -282,11 +282,11 @@ describe('Set Warehouse Credentials: faults of the credentials endpoint', () => 
 		expect(contract(result)).toEqual([]);
 		expect(posts()).toBe(4);
 		expect(sim.counters.oauthMints).toBe(2);
-		expect(sim.counters.unauthorized).toBe(1);
+		expect(sim.counters.unauthorized).toBe(2); // item 2's request, and the check
 	});
 
 	test('401 twice → error on item 1 (no third attempt); items 0 and 2 configured', async () => {
-		onItem1({ status: 401 }, { status: 401 });
+		onItem1({ revokeTokens: 'before' }, { status: 401 });
 		const result = await run(node, parameters);
 		expect(contract(result)).toEqual([1]);
 		expect(errorOf(result, 1).message).toMatch(/401/);

@@ -1,7 +1,7 @@
 import { startSimulator } from '../simulator';
 import type { Simulator, SimulatorOptions } from '../simulator';
 
-import { tokenCache } from '../../nodes/shared/auth/tokenCache';
+import { tokenAuthority } from '../../nodes/shared/token/authority';
 
 /**
  * One Alation simulator for a test file, as every file needs it: started before the file's tests,
@@ -21,7 +21,7 @@ export function useSimulator(options?: Partial<SimulatorOptions>): Simulator {
 		await current?.close();
 	});
 	beforeEach(() => {
-		tokenCache.clear();
+		tokenAuthority.clear();
 		current?.reset();
 	});
 	afterEach(() => {

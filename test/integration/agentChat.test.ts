@@ -436,7 +436,7 @@ describe('time, cancellation, retries', () => {
 		sim.resetCounters();
 		const result = await ask({});
 		expect(result.error).toBeUndefined();
-		expect(sim.counters.unauthorized).toBe(1);
+		expect(sim.counters.unauthorized).toBe(2); // the stream, and the check that its token was refused
 		expect(sim.counters.oauthMints).toBe(1);
 		expect(sim.counters.requests.agentStream).toBe(2);
 	});

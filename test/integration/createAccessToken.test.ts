@@ -13,7 +13,7 @@ import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { DataClarityApi } from '../../credentials/DataClarityApi.credentials';
 import { AlationCreateAccessToken } from '../../nodes/AlationCreateAccessToken/AlationCreateAccessToken.node';
 import { alationGrant } from '../../nodes/shared/auth/credentialGrants';
-import { TokenCache, tokenCache } from '../../nodes/shared/auth/tokenCache';
+import { tokenAuthority } from '../../nodes/shared/token/authority';
 
 const sim = useSimulator();
 
@@ -101,12 +101,9 @@ describe('Get Access Token', () => {
 		expect(sim.counters.oauthMints).toBe(1);
 
 		// A fresh process (empty cache) with the token n8n persisted: no mint.
-		tokenCache.clear();
-		const stored = {
-			accessToken: a.items[0].json.accessToken,
-			expiresAt: Date.parse(a.items[0].json.expiresAt as string),
-			tokenIdentity: TokenCache.identityOf(alationGrant(alation().data)),
-		};
+		const grant = alationGrant(alation().data);
+		const stored = await tokenAuthority.stored(grant, tokenAuthority.peek(grant)!);
+		tokenAuthority.clear();
 		const c = await run({ parameters: { authentication: 'alationApi', operation: 'getAccessToken' }, credentials: { alationApi: alation(stored) } });
 		expect(c.items[0].json.accessToken).toBe(a.items[0].json.accessToken);
 		expect(sim.counters.oauthMints).toBe(1);
@@ -154,7 +151,7 @@ describe('Get Access Token', () => {
 			parameters: { authentication: 'alationApi', operation: 'getAccessToken' },
 			credentials: { alationApi: alation({ baseUrl: `${sim.url}/app/catalog` }) },
 		});
-		expect(result.error?.message).toContain(`type ${sim.url} instead of`);
+		expect(result.error?.message).toContain(`type ${sim.url} (in the`);
 	});
 });
 

@@ -22,7 +22,7 @@ import { DEMO } from '../simulator';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { DataClarityApi } from '../../credentials/DataClarityApi.credentials';
-import { tokenCache } from '../../nodes/shared/auth/tokenCache';
+import { tokenAuthority } from '../../nodes/shared/token/authority';
 
 const sim = useSimulator();
 
@@ -100,22 +100,55 @@ describe('preAuthentication, called the way n8n calls it', () => {
 		expect(sim.counters.oauthMints).toBe(1);
 	});
 
-	test('stored token refused (n8n calls after a 401) → a new token; a late call for the same old token gets the new one, no mint', async () => {
+	test('the token sent was revoked (n8n calls after a 401) → one check, a new token; a late call for the same old token gets the new one, no mint', async () => {
 		const first = await preAuth(clientCredentials());
+		sim.revokeAllTokens();
 		const second = await preAuth(clientCredentials(first));
 		expect(second.accessToken).not.toBe(first.accessToken);
 		expect(sim.counters.oauthMints).toBe(2);
 		const late = await preAuth(clientCredentials(first));
 		expect(late.accessToken).toBe(second.accessToken);
 		expect(sim.counters.oauthMints).toBe(2);
+		expect(sim.counters.requests.userinfo).toBe(1); // the one check
 	});
 
-	test('100 concurrent calls after a burst of 401s → exactly 1 mint', async () => {
+	test('called again while the token sent is still accepted (a 404 or 500 through the older helper, the Test button) → nothing new, no mint', async () => {
 		const first = await preAuth(clientCredentials());
+		const again = await preAuth(clientCredentials(first));
+		expect(again).toEqual({});
+		expect(sim.counters.oauthMints).toBe(1);
+		expect(sim.counters.requests.userinfo).toBe(1);
+		// Another process (empty memory) with the stored token: the same answer.
+		tokenAuthority.clear();
+		expect(await preAuth(clientCredentials(first))).toEqual({});
+		expect(sim.counters.oauthMints).toBe(1);
+	});
+
+	test('100 concurrent calls after a burst of 401s → exactly 1 check and 1 mint', async () => {
+		const first = await preAuth(clientCredentials());
+		sim.revokeAllTokens();
 		sim.resetCounters();
 		const results = await Promise.all(Array.from({ length: 100 }, async () => await preAuth(clientCredentials(first))));
 		expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
 		expect(sim.counters.oauthMints).toBe(1);
+		expect(sim.counters.requests.userinfo).toBe(1);
+	});
+
+	test('a stored token of other values (the secret was changed) is not checked but replaced: the Test button checks the new secret', async () => {
+		const first = await preAuth(clientCredentials());
+		const error = (await preAuth(clientCredentials({ ...first, clientSecret: 'changed-but-wrong' })).catch((e: unknown) => e)) as Error;
+		expect(error.message).toMatch(/invalid_client/);
+		expectNoSecrets(error, [...DEMO_SECRETS, 'changed-but-wrong', first.accessToken as string]);
+		expect(sim.counters.requests.userinfo).toBe(0);
+	});
+
+	test('what is stored: token, expiry, mint time and a salted fingerprint with no secret in it', async () => {
+		const before = Date.now();
+		const result = await preAuth(clientCredentials());
+		expect(Object.keys(result).sort()).toEqual(['accessToken', 'expiresAt', 'mintedAt', 'tokenIdentity']);
+		expect(result.mintedAt).toBeGreaterThanOrEqual(before);
+		expect(result.tokenIdentity).toMatch(/^s1\./);
+		expectNoSecrets(result.tokenIdentity, DEMO_SECRETS);
 	});
 
 	test('refresh token → API access token', async () => {
@@ -138,7 +171,7 @@ describe('preAuthentication, called the way n8n calls it', () => {
 	test.each([
 		['a wrong client secret', () => clientCredentials({ clientSecret: 'not-the-secret' }), /invalid_client: Client authentication failed.*Check the Client ID and Client Secret/],
 		['a wrong refresh token', () => refreshTokenCredentials({ refreshToken: 'stale-refresh-token' }), /Refresh token provided is invalid.*Check the User ID and Refresh Token/],
-		['a base URL with a path', () => clientCredentials({ baseUrl: `${sim.url}/app/home` }), /without a path: type http:\/\/127\.0\.0\.1:\d+ instead of "http:\/\/127\.0\.0\.1:\d+\/app\/home"/],
+		['a base URL with a path', () => clientCredentials({ baseUrl: `${sim.url}/app/home` }), /without a path: type http:\/\/127\.0\.0\.1:\d+ \(in the "Alation API" credential\)$/],
 		['an empty client id', () => clientCredentials({ clientId: '  ' }), /Client ID is empty\. Fill it in the "Alation API" credential/],
 		['a wrong keycloak secret', () => dataClarityCredentials({ clientSecret: 'nope-nope' }), /invalid_client/],
 	])('%s → a clear error without secrets', async (_case, credentials, message) => {
@@ -152,7 +185,18 @@ describe('preAuthentication, called the way n8n calls it', () => {
 
 	test('a base URL with a path: the message says what to type', async () => {
 		const error = (await preAuth(clientCredentials({ baseUrl: `${sim.url}/app/home` })).catch((e: unknown) => e)) as Error;
-		expect(error.message).toContain(`type ${sim.url} instead of "${sim.url}/app/home"`);
+		expect(error.message).toContain(`type ${sim.url} (in the`);
+		expect(error.message).not.toContain('/app/home');
+	});
+
+	test('no credential field is quoted in an error: a refresh token pasted into User ID stays out of the message', async () => {
+		const pasted = 'rt-pasted-into-the-wrong-field';
+		const error = (await preAuth(refreshTokenCredentials({ userId: pasted })).catch((e: unknown) => e)) as Error;
+		expect(error.message).toMatch(/User ID must be the numeric id .* digits only/);
+		expect(error.message).not.toContain(pasted);
+		const malformed = (await preAuth(clientCredentials({ baseUrl: 'https://exa mple.com/?token=abc' })).catch((e: unknown) => e)) as Error;
+		expect(malformed.message).toMatch(/Base URL is not a valid address/);
+		expect(malformed.message).not.toContain('token=abc');
 	});
 });
 
@@ -173,29 +217,33 @@ describe('authenticate', () => {
 		expect(out.headers?.Authorization).toBeUndefined();
 	});
 
-	test('a stored token close to expiry is swapped for a fresh one before it is sent', async () => {
-		const out = await alationApi.authenticate(clientCredentials({ accessToken: 'stored-but-stale', expiresAt: Date.now() + 5_000 }), request);
-		expect(out.headers?.Authorization).not.toBe('Bearer stored-but-stale');
-		expect(sim.counters.oauthMints).toBe(1);
+	test('a stored token close to expiry is never sent and never minted here: n8n is asked to renew it (a 401-shaped error)', async () => {
+		const identity = (await preAuth(clientCredentials())).tokenIdentity;
+		tokenAuthority.clear();
+		sim.resetCounters();
+		const stale = clientCredentials({ accessToken: 'stored-but-stale', expiresAt: Date.now() + 1_000, mintedAt: Date.now() - 3_599_000, tokenIdentity: identity });
+		const error = (await alationApi.authenticate(stale, request).catch((e: unknown) => e)) as Error & { response?: { status?: number } };
+		expect(error.response?.status).toBe(401);
+		expect(sim.counters.oauthMints).toBe(0);
 	});
 
 	test('a valid stored token is sent as is (no mint)', async () => {
-		const identity = (await preAuth(clientCredentials())).tokenIdentity;
-		tokenCache.clear();
+		const stored = await preAuth(clientCredentials());
+		tokenAuthority.clear();
 		sim.resetCounters();
-		const out = await alationApi.authenticate(clientCredentials({ accessToken: 'stored-valid', expiresAt: Date.now() + 600_000, tokenIdentity: identity }), request);
+		const out = await alationApi.authenticate(clientCredentials({ ...stored, accessToken: 'stored-valid' }), request);
 		expect(out.headers?.Authorization).toBe('Bearer stored-valid');
 		expect(sim.counters.oauthMints).toBe(0);
 	});
 
-	test('after the secret was changed, the stored token is not used: the new secret is checked (credential test)', async () => {
+	test('after the secret was changed, the stored token is not sent', async () => {
 		const stored = await preAuth(clientCredentials());
-		tokenCache.clear();
+		tokenAuthority.clear();
 		const error = (await alationApi
-			.authenticate(clientCredentials({ ...stored, clientSecret: 'changed-but-wrong' }), request)
-			.catch((e: unknown) => e)) as Error;
-		expect(error.message).toMatch(/invalid_client/);
-		expectNoSecrets(error, [...DEMO_SECRETS, 'changed-but-wrong', stored.accessToken as string]);
+			.authenticate(clientCredentials({ ...stored, clientSecret: 'changed' }), request)
+			.catch((e: unknown) => e)) as Error & { response?: { status?: number } };
+		expect(error.response?.status).toBe(401);
+		expectNoSecrets(error, [...DEMO_SECRETS, 'changed', stored.accessToken as string]);
 	});
 });
 
@@ -293,12 +341,12 @@ describe("through n8n-core's httpRequestWithAuthentication (HTTP Request node, p
 		const helper = new TestCredentialsHelper([alationApi], [stored(clientCredentials())]);
 		await run(helper, 1);
 		sim.revokeAllTokens();
-		tokenCache.clear();
+		tokenAuthority.clear();
 		sim.resetCounters();
 		const result = await run(helper, 3);
 		expect(result.error).toBeUndefined();
 		expect(result.items).toHaveLength(3);
-		expect(sim.counters.unauthorized).toBe(1);
+		expect(sim.counters.unauthorized).toBe(2); // the request, and the check that the token was refused
 		expect(sim.counters.oauthMints).toBe(1);
 	});
 

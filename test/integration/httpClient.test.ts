@@ -18,7 +18,7 @@ import type { Simulator } from '../simulator';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationCreateAccessToken } from '../../nodes/AlationCreateAccessToken/AlationCreateAccessToken.node';
-import { tokenCache } from '../../nodes/shared/auth/tokenCache';
+import { tokenAuthority } from '../../nodes/shared/token/authority';
 import { readText, RedirectRefusedError, send } from '../../nodes/shared/http/client';
 import { toNodeError } from '../../nodes/shared/http/nodeErrors';
 
@@ -38,7 +38,7 @@ afterAll(async () => {
 		await new Promise((resolve) => server.close(resolve));
 	}
 });
-beforeEach(() => tokenCache.clear());
+beforeEach(() => tokenAuthority.clear());
 
 describe('TLS: a self-signed on-premise instance', () => {
 	let baseUrl = '';

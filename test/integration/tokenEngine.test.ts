@@ -8,16 +8,14 @@ import { useSimulator } from '../helpers/useSimulator';
 import { DEMO } from '../simulator';
 
 import { TokenRequestError } from '../../nodes/shared/auth/errors';
-import {
-	alationClientCredentialsGrant,
-	alationRefreshTokenGrant,
-	openIdConnectGrant,
-	requestToken,
-} from '../../nodes/shared/auth/grants';
-import { n8nPost } from '../../nodes/shared/auth/n8nCredentialAuth';
-import { skewMs, TokenCache, withTokenRetry } from '../../nodes/shared/auth/tokenCache';
-import type { PostFn, TokenGrant } from '../../nodes/shared/auth/types';
-import { readText, send, undiciPost } from '../../nodes/shared/http/client';
+import { alationClientCredentialsGrant, alationRefreshTokenGrant, openIdConnectGrant } from '../../nodes/shared/auth/grants';
+import { identityOf, isIdentityOf } from '../../nodes/shared/auth/identity';
+import { skewMs } from '../../nodes/shared/auth/tokenCache';
+import type { AccessToken, PostFn, TokenGrant } from '../../nodes/shared/auth/types';
+import { readText, send } from '../../nodes/shared/http/client';
+import { TokenAuthority } from '../../nodes/shared/token/authority';
+import { requestToken } from '../../nodes/shared/token/requestToken';
+import { n8nPost, undiciCheck, undiciPost } from '../../nodes/shared/token/transports';
 
 const sim = useSimulator();
 
@@ -187,34 +185,48 @@ describe.each(transports)('grants over %s', (_name, makePost) => {
 	});
 });
 
-describe('token cache', () => {
+describe('token authority', () => {
 	const post = () => undiciPost({ allowUnauthorizedCerts: false });
+	const check = undiciCheck({ allowUnauthorizedCerts: false });
+	/** A request with the token: on 401, refuse the token sent, get one (newer or minted) and send once more. */
+	const withRetry = async (authority: TokenAuthority, call: (token: AccessToken) => Promise<number>): Promise<number> => {
+		const token = await authority.get(oauth(), post());
+		const first = await call(token);
+		if (first !== 401) return first;
+		authority.refuse(oauth(), token.value);
+		return await call(await authority.get(oauth(), post()));
+	};
+	const storedFor = async (grant: TokenGrant, fields: { accessToken: string; expiresAt: unknown; mintedAt?: unknown }) => ({
+		mintedAt: Date.now() - 1_000,
+		...fields,
+		tokenIdentity: await identityOf(grant),
+	});
 
 	test('100 concurrent callers → exactly 1 token request, all get the same token', async () => {
-		const cache = new TokenCache();
-		const tokens = await Promise.all(Array.from({ length: 100 }, () => cache.getToken(oauth(), post())));
+		const authority = new TokenAuthority();
+		const tokens = await Promise.all(Array.from({ length: 100 }, () => authority.get(oauth(), post())));
 		expect(new Set(tokens.map((t) => t.value)).size).toBe(1);
 		expect(sim.counters.oauthMints).toBe(1);
-		expect(cache.stats).toMatchObject({ fetches: 1, reused: 99 });
+		expect(authority.stats).toMatchObject({ mints: 1 });
 	});
 
 	test('reused until expiresAt − skew, then fetched once more', async () => {
 		let now = Date.now();
-		const cache = new TokenCache(() => now);
+		const authority = new TokenAuthority(() => now);
 		sim.options.tokenLifetimeSeconds = 1000; // skew = 10 % = 100 s
-		const first = await cache.getToken(oauth(), post());
+		const first = await authority.get(oauth(), post());
 		expect(skewMs(first)).toBe(100_000);
 		now = first.expiresAt - 100_001;
-		expect((await cache.getToken(oauth(), post())).value).toBe(first.value);
+		expect((await authority.get(oauth(), post())).value).toBe(first.value);
 		expect(sim.counters.oauthMints).toBe(1);
 		now = first.expiresAt - 99_999;
-		const second = await cache.getToken(oauth(), post());
+		const second = await authority.get(oauth(), post());
 		expect(second.value).not.toBe(first.value);
 		expect(sim.counters.oauthMints).toBe(2);
 	});
 
 	test('skew: 10 % of the lifetime, at least 5 s, at most 5 min, never more than half the lifetime', () => {
-		const at = (lifetimeMs: number) => skewMs({ value: 'x', obtainedAt: 0, expiresAt: lifetimeMs });
+		const at = (lifetimeMs: number) => skewMs({ mintedAt: 0, expiresAt: lifetimeMs });
 		expect(at(3_600_000)).toBe(300_000);
 		expect(at(1_000_000)).toBe(100_000);
 		expect(at(30_000)).toBe(5_000);
@@ -223,26 +235,26 @@ describe('token cache', () => {
 	});
 
 	test('different identities do not share tokens', async () => {
-		const cache = new TokenCache();
-		const a = await cache.getToken(oauth(), post());
-		const b = await cache.getToken(refresh(), post());
+		const authority = new TokenAuthority();
+		const a = await authority.get(oauth(), post());
+		const b = await authority.get(refresh(), post());
 		expect(a.value).not.toBe(b.value);
 		expect(sim.counters.tokensMinted).toBe(2);
 	});
 
-	test('a failed fetch is not cached and the next caller tries again', async () => {
-		const cache = new TokenCache();
-		// Three times: the token request is retried twice after a 503 (grants.ts).
+	test('a failed fetch is not kept and the next caller tries again', async () => {
+		const authority = new TokenAuthority();
+		// Three times: the token request is retried twice after a 503 (token/requestToken.ts).
 		sim.faults.add({ route: 'oauthToken', status: 503, times: 3, body: { detail: 'maintenance' } });
-		await expect(cache.getToken(oauth(), post())).rejects.toThrow(/answered 503 \(maintenance\) after 3 attempts/);
-		await expect(cache.getToken(oauth(), post())).resolves.toMatchObject({ value: expect.any(String) });
+		await expect(authority.get(oauth(), post())).rejects.toThrow(/answered 503 \(maintenance\) after 3 attempts/);
+		await expect(authority.get(oauth(), post())).resolves.toMatchObject({ value: expect.any(String) });
 		expect(sim.counters.oauthMints).toBe(1);
 	});
 
 	test('forceNew mints, but joins a fetch already in flight', async () => {
-		const cache = new TokenCache();
-		const first = await cache.getToken(oauth(), post());
-		const forced = await Promise.all([cache.getToken(oauth(), post(), { forceNew: true }), cache.getToken(oauth(), post(), { forceNew: true })]);
+		const authority = new TokenAuthority();
+		const first = await authority.get(oauth(), post());
+		const forced = await Promise.all([authority.get(oauth(), post(), { forceNew: true }), authority.get(oauth(), post(), { forceNew: true })]);
 		expect(forced[0].value).not.toBe(first.value);
 		expect(forced[1].value).toBe(forced[0].value);
 		expect(sim.counters.oauthMints).toBe(2);
@@ -250,34 +262,27 @@ describe('token cache', () => {
 
 	describe('after a 401', () => {
 		test('the late-401 race: a refusal of an already replaced token keeps the newer token', async () => {
-			const cache = new TokenCache();
-			const t1 = await cache.getToken(oauth(), post());
+			const authority = new TokenAuthority();
+			const t1 = await authority.get(oauth(), post());
 			// Caller A is refused with t1 and gets t2.
-			cache.tokenRefused(oauth(), t1.value);
-			const t2 = await cache.getToken(oauth(), post());
+			authority.refuse(oauth(), t1.value);
+			const t2 = await authority.get(oauth(), post());
 			expect(t2.value).not.toBe(t1.value);
 			// Caller B's 401 for t1 arrives late: t2 must survive, no new mint.
-			cache.tokenRefused(oauth(), t1.value);
-			const t3 = await cache.getToken(oauth(), post());
+			authority.refuse(oauth(), t1.value);
+			const t3 = await authority.get(oauth(), post());
 			expect(t3.value).toBe(t2.value);
 			expect(sim.counters.oauthMints).toBe(2);
 			expect(await userinfoStatus(oauth(), t3.value)).toBe(200);
 		});
 
 		test('20 requests in flight all refused at once → 1 new mint, every request retried once and succeeds', async () => {
-			const cache = new TokenCache();
-			await cache.getToken(oauth(), post());
+			const authority = new TokenAuthority();
+			await authority.get(oauth(), post());
 			sim.revokeAllTokens();
 			sim.resetCounters();
 			const statuses = await Promise.all(
-				Array.from({ length: 20 }, () =>
-					withTokenRetry({
-						getToken: async () => await cache.getToken(oauth(), post()),
-						tokenRefused: (token) => cache.tokenRefused(oauth(), token),
-						call: async (token) => await userinfoStatus(oauth(), token.value),
-						isUnauthorized: (status) => status === 401,
-					}),
-				),
+				Array.from({ length: 20 }, () => withRetry(authority, async (token) => await userinfoStatus(oauth(), token.value))),
 			);
 			expect(statuses).toEqual(Array(20).fill(200));
 			expect(sim.counters.oauthMints).toBe(1);
@@ -286,16 +291,11 @@ describe('token cache', () => {
 		});
 
 		test('a second 401 is returned, not retried again', async () => {
-			const cache = new TokenCache();
+			const authority = new TokenAuthority();
 			let calls = 0;
-			const result = await withTokenRetry({
-				getToken: async () => await cache.getToken(oauth(), post()),
-				tokenRefused: (token) => cache.tokenRefused(oauth(), token),
-				call: async () => {
-					calls++;
-					return 401;
-				},
-				isUnauthorized: (status) => status === 401,
+			const result = await withRetry(authority, async () => {
+				calls++;
+				return 401;
 			});
 			expect(result).toBe(401);
 			expect(calls).toBe(2);
@@ -303,51 +303,117 @@ describe('token cache', () => {
 		});
 	});
 
-	describe('seeding from the token stored in the credential', () => {
-		test('a valid stored token is used without a mint', async () => {
-			const stored = await requestToken(oauth(), post());
+	describe('check: was the token sent refused?', () => {
+		test('10 callers asking about the same token at once → 1 check request; a live token is accepted and kept', async () => {
+			const authority = new TokenAuthority();
+			const token = await authority.get(oauth(), post());
 			sim.resetCounters();
-			const cache = new TokenCache();
-			const token = await cache.getToken(oauth(), post(), { seed: { accessToken: stored.value, expiresAt: stored.expiresAt, tokenIdentity: TokenCache.identityOf(oauth()) } });
-			expect(token.value).toBe(stored.value);
+			const verdicts = await Promise.all(Array.from({ length: 10 }, () => authority.check(oauth(), token.value, check)));
+			expect(verdicts).toEqual(Array(10).fill('accepted'));
+			expect(sim.counters.requests.userinfo).toBe(1);
+			expect(authority.peek(oauth())?.value).toBe(token.value);
 			expect(sim.counters.oauthMints).toBe(0);
 		});
 
-		test('expiresAt as a numeric string (as n8n may store it) is accepted', async () => {
-			const cache = new TokenCache();
-			const token = await cache.getToken(oauth(), post(), { seed: { accessToken: 'stored', expiresAt: String(Date.now() + 600_000), tokenIdentity: TokenCache.identityOf(oauth()) } });
-			expect(token.value).toBe('stored');
+		test('a revoked token is refused (one check), dropped, and never checked again', async () => {
+			const authority = new TokenAuthority();
+			const token = await authority.get(oauth(), post());
+			sim.revokeAllTokens();
+			sim.resetCounters();
+			expect(await authority.check(oauth(), token.value, check)).toBe('refused');
+			expect(authority.peek(oauth())).toBeUndefined();
+			expect(await authority.check(oauth(), token.value, check)).toBe('refused');
+			expect(sim.counters.requests.userinfo).toBe(1);
+		});
+
+		test('a check that gets no clear answer (500) says unknown and refuses nothing', async () => {
+			const authority = new TokenAuthority();
+			const token = await authority.get(oauth(), post());
+			sim.faults.add({ route: 'userinfo', status: 500 });
+			expect(await authority.check(oauth(), token.value, check)).toBe('unknown');
+			expect(authority.peek(oauth())?.value).toBe(token.value);
+		});
+	});
+
+	describe('the stored token (the n8n credential)', () => {
+		test('a valid stored token is used without a mint', async () => {
+			const minted = await requestToken(oauth(), post());
+			sim.resetCounters();
+			const authority = new TokenAuthority();
+			const stored = await storedFor(oauth(), { accessToken: minted.value, expiresAt: minted.expiresAt, mintedAt: minted.mintedAt });
+			const token = await authority.get(oauth(), post(), { stored });
+			expect(token.value).toBe(minted.value);
+			expect(sim.counters.oauthMints).toBe(0);
+		});
+
+		test('expiresAt and mintedAt as numeric strings (as n8n may store them) are accepted', async () => {
+			const authority = new TokenAuthority();
+			const stored = await storedFor(oauth(), { accessToken: 'stored', expiresAt: String(Date.now() + 600_000), mintedAt: String(Date.now() - 1_000) });
+			expect((await authority.get(oauth(), post(), { stored })).value).toBe('stored');
 		});
 
 		test('a stored token minted for another identity (secret, client or base URL changed) is not used', async () => {
-			const cache = new TokenCache();
+			const authority = new TokenAuthority();
 			const other = alationClientCredentialsGrant({ baseUrl: sim.url, clientId: DEMO.clientId, clientSecret: 'the-old-secret' });
-			const seed = { accessToken: 'stored', expiresAt: Date.now() + 600_000, tokenIdentity: TokenCache.identityOf(other) };
-			expect((await cache.getToken(oauth(), post(), { seed })).value).not.toBe('stored');
+			const stored = await storedFor(other, { accessToken: 'stored', expiresAt: Date.now() + 600_000 });
+			expect((await authority.get(oauth(), post(), { stored })).value).not.toBe('stored');
 			expect(sim.counters.oauthMints).toBe(1);
-			expect(TokenCache.identityOf(oauth())).not.toContain(DEMO.clientSecret);
 		});
 
 		test.each([
-			['about to expire', { accessToken: 'stored', expiresAt: Date.now() + 10_000 }],
+			['about to expire (inside the skew)', { accessToken: 'stored', expiresAt: Date.now() + 10_000, mintedAt: Date.now() - 3_590_000 }],
 			['without expiry', { accessToken: 'stored', expiresAt: 0 }],
+			['without mint time (stored by an earlier version)', { accessToken: 'stored', expiresAt: Date.now() + 600_000, mintedAt: undefined }],
 			['empty', { accessToken: '', expiresAt: Date.now() + 600_000 }],
-		])('a stored token %s is not used', async (_case, seed) => {
-			const cache = new TokenCache();
-			const token = await cache.getToken(oauth(), post(), { seed });
+		])('a stored token %s is not used', async (_case, fields) => {
+			const authority = new TokenAuthority();
+			const token = await authority.get(oauth(), post(), { stored: await storedFor(oauth(), fields) });
 			expect(token.value).not.toBe('stored');
 			expect(sim.counters.oauthMints).toBe(1);
 		});
 
-		test('a cached token wins over the stored one; a refused stored token is never seeded again', async () => {
-			const cache = new TokenCache();
-			const seed = { accessToken: 'stored-old', expiresAt: Date.now() + 600_000, tokenIdentity: TokenCache.identityOf(oauth()) };
-			expect((await cache.getToken(oauth(), post(), { seed })).value).toBe('stored-old');
-			cache.tokenRefused(oauth(), 'stored-old');
-			const fresh = await cache.getToken(oauth(), post(), { seed });
-			expect(fresh.value).not.toBe('stored-old');
-			expect((await cache.getToken(oauth(), post(), { seed })).value).toBe(fresh.value);
+		test('a stored token fingerprinted the earlier way (fast unsalted hash) is not used: one mint after upgrade', async () => {
+			const authority = new TokenAuthority();
+			const stored = { accessToken: 'stored', expiresAt: Date.now() + 600_000, mintedAt: Date.now(), tokenIdentity: 'a'.repeat(32) };
+			expect((await authority.get(oauth(), post(), { stored })).value).not.toBe('stored');
 			expect(sim.counters.oauthMints).toBe(1);
 		});
+
+		test('tokens only move forward: an older stored token is never adopted over a newer held one; a newer one is', async () => {
+			const authority = new TokenAuthority();
+			const held = await authority.get(oauth(), post());
+			const older = await storedFor(oauth(), { accessToken: 'older', expiresAt: Date.now() + 600_000, mintedAt: held.mintedAt - 1 });
+			expect((await authority.adopt(oauth(), older))?.value).toBe(held.value);
+			expect((await authority.get(oauth(), post(), { stored: older })).value).toBe(held.value);
+			const newer = await storedFor(oauth(), { accessToken: 'newer', expiresAt: Date.now() + 600_000, mintedAt: held.mintedAt + 1 });
+			expect((await authority.adopt(oauth(), newer))?.value).toBe('newer');
+			expect(sim.counters.oauthMints).toBe(1);
+		});
+
+		test('a refused stored token is never adopted again', async () => {
+			const authority = new TokenAuthority();
+			const stored = await storedFor(oauth(), { accessToken: 'stored-old', expiresAt: Date.now() + 600_000 });
+			expect((await authority.get(oauth(), post(), { stored })).value).toBe('stored-old');
+			authority.refuse(oauth(), 'stored-old');
+			const fresh = await authority.get(oauth(), post(), { stored });
+			expect(fresh.value).not.toBe('stored-old');
+			expect((await authority.get(oauth(), post(), { stored })).value).toBe(fresh.value);
+			expect(sim.counters.oauthMints).toBe(1);
+		});
+	});
+});
+
+describe('the stored fingerprint (tokenIdentity)', () => {
+	test('salted scrypt: no secret in it, a different salt per process, each verifies; another secret does not', async () => {
+		const id = await identityOf(oauth());
+		expect(id).toMatch(/^s1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{32}$/);
+		expect(id).not.toContain(DEMO.clientSecret);
+		expect(await identityOf(oauth(), id)).toBe(id); // the stored salt is kept
+		expect(await isIdentityOf(oauth(), id)).toBe(true);
+		expect(await isIdentityOf(oauth('another-secret'), id)).toBe(false);
+		// Another process (another salt) writes another string for the same identity; each verifies.
+		const [, , hash] = id.split('.');
+		const otherSalt = `s1.${Buffer.alloc(16, 7).toString('base64url')}.${hash}`;
+		expect(await isIdentityOf(oauth(), otherSalt)).toBe(false);
 	});
 });

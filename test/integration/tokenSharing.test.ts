@@ -14,7 +14,7 @@ import { DEMO, answerText } from '../simulator';
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationAgentChat } from '../../nodes/AlationAgentChat/AlationAgentChat.node';
 import { AlationCreateAccessToken } from '../../nodes/AlationCreateAccessToken/AlationCreateAccessToken.node';
-import { tokenCache } from '../../nodes/shared/auth/tokenCache';
+import { tokenAuthority } from '../../nodes/shared/token/authority';
 
 const sim = useSimulator();
 
@@ -43,7 +43,7 @@ test('a token a node fetched is stored in the credential; a new process reuses i
 	expect(storedToken(helper)).toEqual(expect.any(String));
 	expect(helper.stored.get('shared-1')?.data.expiresAt).toBeGreaterThan(Date.now());
 
-	tokenCache.clear(); // another process: empty cache, same credential store
+	tokenAuthority.clear(); // another process: empty cache, same credential store
 	const second = await ask(helper, 'Again?');
 	expect(second.items[0].json.answer).toBe(answerText('Again?', 'Catalog Search Agent', 1));
 	expect(sim.counters.oauthMints).toBe(1);
@@ -79,7 +79,7 @@ test('after a 401, a process takes the newer token another process stored, inste
 	});
 	const { access_token: t2, expires_in } = (await response.json()) as { access_token: string; expires_in: number };
 	const stored = helper.stored.get('shared-1')!;
-	stored.data = { ...stored.data, accessToken: t2, expiresAt: Date.now() + expires_in * 1000 };
+	stored.data = { ...stored.data, accessToken: t2, expiresAt: Date.now() + expires_in * 1000, mintedAt: Date.now() };
 	sim.resetCounters();
 
 	const result = await ask(helper, 'After the other process');

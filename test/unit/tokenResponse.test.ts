@@ -26,7 +26,7 @@ describe('parseTokenResponse: lifetime', () => {
 	test('expires_in (seconds) wins', () => {
 		const token = parseTokenResponse(oauth, { status: 200, body: JSON.stringify({ access_token: jwt({ exp: NOW / 1000 + 10 }), expires_in: 600 }) }, NOW);
 		expect(token.expiresAt - NOW).toBe(600_000);
-		expect(token.obtainedAt).toBe(NOW);
+		expect(token.mintedAt).toBe(NOW);
 	});
 
 	test('numeric-string expires_in is accepted', () => {

@@ -57,7 +57,8 @@ export function alationGrant(credentials: ICredentialDataDecryptedObject): Token
 		if (!/^\d+$/.test(userId)) {
 			throw new CredentialInputError(
 				'User ID',
-				`User ID must be the numeric id of the Alation user who owns the refresh token (e.g. 102), not "${userId}". It is returned as user_id when the refresh token is created.`,
+				// The value is not quoted: a secret pasted into the wrong field would be shown.
+				'User ID must be the numeric id of the Alation user who owns the refresh token (e.g. 102): digits only. It is returned as user_id when the refresh token is created.',
 			);
 		}
 		return alationRefreshTokenGrant({ baseUrl, userId, refreshToken: required(credentials, 'refreshToken', 'Refresh Token', name) });

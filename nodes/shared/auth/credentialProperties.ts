@@ -16,9 +16,11 @@ export const ignoreSslIssuesProperty = (description: string): INodeProperties =>
 
 /**
  * n8n's pre-request token fetch: `accessToken` is the expirable property (n8n calls
- * `preAuthentication` when it is empty or refused); `expiresAt` (epoch ms) lets the package reuse the
- * stored token after a restart instead of minting one, and `tokenIdentity` makes sure it is reused only
- * by the identity it was minted for. Only declared properties are persisted.
+ * `preAuthentication` when it is empty, for the Test button, and after a failed request);
+ * `expiresAt` and `mintedAt` (epoch ms) let every process reuse the stored token instead of minting
+ * one, and tell which of two tokens is newer (tokens only move forward); `tokenIdentity` (a salted,
+ * slow fingerprint: auth/identity.ts) makes sure it is reused only by the identity it was minted for.
+ * Only declared properties are persisted.
  */
 export const storedTokenProperties: INodeProperties[] = [
 	{
@@ -35,7 +37,13 @@ export const storedTokenProperties: INodeProperties[] = [
 		default: 0,
 	},
 	{
-		// Which identity (token URL, client or user, secret — as a hash) the stored token belongs to.
+		displayName: 'Minted At',
+		name: 'mintedAt',
+		type: 'hidden',
+		default: 0,
+	},
+	{
+		// Which identity (token URL, client or user, secret — as a salted scrypt hash) the stored token belongs to.
 		displayName: 'Token Identity',
 		name: 'tokenIdentity',
 		type: 'hidden',

@@ -1,12 +1,10 @@
-import { parseRetryAfter } from '../http/errors';
-import { isRetryableNetworkError, isRetryableStatus, retryDelayMs, waitForRetry } from '../http/retry';
-import { parseTokenResponse, tokenBodyText } from './tokenResponse';
 import { ALATION_TOKEN_HEADER, BEARER } from './types';
-import type { AccessToken, PostFn, TokenGrant } from './types';
+import type { TokenGrant } from './types';
 
 /**
- * One function per grant. Each returns a TokenGrant value; `requestToken` sends it through whatever
- * `post` the caller has (n8n's helper in `preAuthentication`, undici in the nodes).
+ * One function per grant. Each returns a TokenGrant value, with no I/O: `token/requestToken.ts`
+ * sends it through whatever transport the caller has (n8n's helper in `preAuthentication`, undici
+ * in the nodes).
  */
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -30,6 +28,7 @@ export function alationClientCredentialsGrant(input: {
 		secrets: [input.clientSecret],
 		scheme: BEARER,
 		tokenField: 'access_token',
+		checkUrl: `${input.baseUrl}/integration/v1/userinfo/`,
 		rejectedHint:
 			'Check the Client ID and Client Secret of the OAuth client application (Alation: Admin Settings → Authentication → OAuth Client Applications). A client secret is shown only once, when the client is created.',
 		buildRequest: () => ({
@@ -60,6 +59,7 @@ export function alationRefreshTokenGrant(input: {
 		secrets: [input.refreshToken],
 		scheme: ALATION_TOKEN_HEADER,
 		tokenField: 'api_access_token',
+		checkUrl: `${input.baseUrl}/integration/v1/userinfo/`,
 		rejectedHint:
 			'Check the User ID and Refresh Token: the refresh token must belong to that user and be active (Alation: Account Settings → Authentication). Refresh tokens expire (60 days by default) and can be revoked by an admin.',
 		buildRequest: () => ({
@@ -99,6 +99,7 @@ export function openIdConnectGrant(input: {
 		secrets: isPassword ? [input.clientSecret, input.password ?? ''] : [input.clientSecret],
 		scheme: BEARER,
 		tokenField: 'access_token',
+		checkUrl: `${input.serverUrl}/dp/api/v1/aiconnections/types`,
 		rejectedHint: isPassword
 			? 'Check the Client ID, Client Secret, Username and Password, and that the tenant (realm) is right.'
 			: 'Check the Client ID and Client Secret, that the tenant (realm) is right, and that the client has "Service accounts" enabled in Access Manager.',
@@ -108,45 +109,4 @@ export function openIdConnectGrant(input: {
 			body: form(fields),
 		}),
 	};
-}
-
-/** Token requests sent again after a passing failure (so at most 3 in all), as Agent Chat's default. */
-export const TOKEN_RETRIES = 2;
-
-export interface RequestTokenOptions {
-	now?: () => number;
-	retries?: number;
-	/** The wait between attempts (tests and benchmarks shorten it). */
-	wait?: (ms: number) => Promise<void>;
-}
-
-/**
- * Sends the grant's request and validates the answer. A passing failure — 429 (not a used-up
- * quota), 502, 503, 504, or a connection refused or dropped — is retried after the server's
- * `Retry-After` or a jittered backoff (shared/http/retry.ts), `TOKEN_RETRIES` times: a scheduled
- * run should not fail because the identity provider restarted. Asking again is safe: a mint has no
- * other effect than invalidating the previous token, which nobody received. Callers wait together:
- * the token cache holds one request per identity, retries included.
- */
-export async function requestToken(grant: TokenGrant, post: PostFn, options: RequestTokenOptions = {}): Promise<AccessToken> {
-	const { now = Date.now, retries = TOKEN_RETRIES, wait = waitForRetry } = options;
-	for (let attempt = 0; ; attempt++) {
-		const canRetry = attempt < retries;
-		const sent = await post(grant.buildRequest()).then(
-			(response) => ({ response }),
-			(error: unknown) => ({ error }),
-		);
-		if ('error' in sent) {
-			// The transport's own error, unchanged: the callers' error mappers name it (network, TLS, timeout).
-			if (!canRetry || !isRetryableNetworkError(sent.error)) throw sent.error;
-			await wait(retryDelayMs(attempt));
-			continue;
-		}
-		const { response } = sent;
-		if (canRetry && isRetryableStatus(response.status, tokenBodyText(response.body))) {
-			await wait(retryDelayMs(attempt, parseRetryAfter(response.retryAfter)));
-			continue;
-		}
-		return parseTokenResponse(grant, response, now(), attempt + 1);
-	}
 }

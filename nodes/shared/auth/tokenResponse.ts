@@ -21,6 +21,17 @@ export function parseTokenResponse(grant: TokenGrant, response: TokenHttpRespons
 	const said = (json: unknown) => serverErrorText(redactDeep(json, redact));
 	const snippet = (text: string) => oneLine(redact(text));
 
+	if (status >= 300 && status < 400) {
+		// Never followed (both transports): the request carries the secret. The body is not quoted.
+		const to = originOf(response.location, grant.tokenUrl);
+		throw new TokenRequestError({
+			failure: 'rejected',
+			status,
+			tokenUrl: grant.tokenUrl,
+			message: `${grant.label}: the token endpoint answered ${status} and redirects to ${to}; token requests are not redirected, since they carry the credential's secret`,
+			hint: `If ${to} is your instance, use it as the address in the credential; otherwise check the address and any proxy in between.`,
+		});
+	}
 	if (status < 200 || status >= 300) {
 		const serverMessage = said(body.json) ?? snippet(body.text);
 		throw new TokenRequestError({
@@ -72,7 +83,7 @@ export function parseTokenResponse(grant: TokenGrant, response: TokenHttpRespons
 			'The server answered without a token. Check that the base URL is the instance itself and that the credential type matches how the token was created.',
 		);
 	}
-	return { value, obtainedAt: now, expiresAt: now + lifetimeMs(data, value, now) };
+	return { value, mintedAt: now, expiresAt: now + lifetimeMs(data, value, now) };
 }
 
 function lifetimeMs(data: Record<string, unknown>, token: string, now: number): number {
@@ -132,6 +143,16 @@ export function tokenBodyText(body: unknown): string {
 		return JSON.stringify(body) ?? '';
 	} catch {
 		return '';
+	}
+}
+
+/** A redirect's target as scheme://host only: its path or query may carry anything. */
+function originOf(location: string | undefined, base: string): string {
+	if (location === undefined || location.trim() === '') return 'an address it does not name';
+	try {
+		return new URL(location, base).origin;
+	} catch {
+		return 'an invalid address';
 	}
 }
 

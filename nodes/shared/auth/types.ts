@@ -18,6 +18,8 @@ export interface TokenHttpResponse {
 	contentType?: string;
 	/** The `Retry-After` header, when the server sent one (429, 503). */
 	retryAfter?: string;
+	/** The `Location` header of a redirect (3xx), which token requests never follow. */
+	location?: string;
 	body: unknown;
 }
 
@@ -37,11 +39,15 @@ export function headerValue(scheme: AuthScheme, accessToken: string): string {
 	return scheme.tokenType === 'Bearer' ? `Bearer ${accessToken}` : accessToken;
 }
 
-/** An access token as the cache keeps it. Times are epoch milliseconds. */
+/** An access token as the package keeps it. Times are epoch milliseconds. */
 export interface AccessToken {
 	value: string;
 	expiresAt: number;
-	obtainedAt: number;
+	/**
+	 * When it was minted (by whichever process minted it). Tokens only move forward: Alation
+	 * invalidates every earlier token at each mint, so of two tokens the later-minted is the live one.
+	 */
+	mintedAt: number;
 }
 
 /**
@@ -61,5 +67,11 @@ export interface TokenGrant {
 	readonly tokenField: 'access_token' | 'api_access_token';
 	/** Where to point the user when the server refuses the identity. */
 	readonly rejectedHint: string;
+	/**
+	 * A cheap authenticated GET that every token of this identity may call (Alation: userinfo;
+	 * DataClarity: the connection types). Answers "was this token refused?" when a request failed
+	 * for a reason the caller cannot see.
+	 */
+	readonly checkUrl: string;
 	buildRequest(): TokenHttpRequest;
 }

@@ -2,7 +2,6 @@ import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 
-import type { PostFn } from '../auth/types';
 import { getDispatcher } from './dispatcher';
 import { HttpStatusError, stripQuery } from './errors';
 import { USER_AGENT } from './userAgent';
@@ -32,6 +31,8 @@ export interface SendOptions {
 	headersTimeoutMs?: number;
 	/** Longest silence between two body chunks; 0 disables. For streams this is the idle timeout. */
 	bodyTimeoutMs?: number;
+	/** false: a redirect is returned as it came, never followed (token requests: they carry a secret). */
+	followRedirects?: boolean;
 }
 
 export interface HttpResponse {
@@ -85,7 +86,7 @@ export async function send(options: SendOptions): Promise<HttpResponse> {
 			throw withTarget(error, target);
 		});
 		const location = header(response.headers, 'location');
-		if (!isFollowableRedirect(options.method, response.statusCode) || location === undefined || hop >= MAX_REDIRECTS) {
+		if (options.followRedirects === false || !isFollowableRedirect(options.method, response.statusCode) || location === undefined || hop >= MAX_REDIRECTS) {
 			return { status: response.statusCode, headers: response.headers, body: response.body, url };
 		}
 		await discard(response.body);
@@ -191,26 +192,4 @@ export async function requestJson(
 		json = undefined;
 	}
 	return { status: response.status, headers: response.headers, text, json };
-}
-
-/**
- * The token grants' `post`, carried by undici (used by the nodes; credentials use n8n's helper). No
- * cancel signal: a token request is shared by every caller waiting for it (see CredentialSession.post).
- */
-export function undiciPost(options: { allowUnauthorizedCerts: boolean }): PostFn {
-	return async (tokenRequest) => {
-		const response = await send({
-			method: 'POST',
-			url: tokenRequest.url,
-			headers: tokenRequest.headers,
-			body: tokenRequest.body,
-			allowUnauthorizedCerts: options.allowUnauthorizedCerts,
-		});
-		return {
-			status: response.status,
-			contentType: header(response.headers, 'content-type'),
-			retryAfter: header(response.headers, 'retry-after'),
-			body: await readText(response.body),
-		};
-	};
 }

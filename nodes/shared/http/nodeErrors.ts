@@ -1,13 +1,26 @@
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import type { INode, JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, UserError } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INode, JsonObject } from 'n8n-workflow';
 
-import { CredentialInputError } from '../auth/credentialGrants';
+import { CredentialInputError, credentialSecrets } from '../auth/credentialGrants';
 import { TokenRequestError } from '../auth/errors';
 import { redactDeep, redactSecrets } from '../redact';
 import { oneLine, serverErrorText } from '../serverMessage';
 import { CONNECT_TIMEOUT_MS } from './dispatcher';
 import { RedirectRefusedError } from './client';
 import { errorCode, HttpStatusError, isAbortError } from './errors';
+
+/**
+ * The boundary on the credential side (preAuthentication, authenticate: the credential dialog and
+ * the HTTP Request node show it): a message with the fix in it and no secret.
+ */
+export function credentialError(error: unknown, credentials: ICredentialDataDecryptedObject): Error {
+	const secrets = credentialSecrets(credentials);
+	if (error instanceof TokenRequestError) return new UserError(redactSecrets(`${error.message}. ${error.hint}`, secrets));
+	if (error instanceof CredentialInputError) return new UserError(redactSecrets(error.message, secrets));
+	const network = describeNetworkError(error);
+	const message = network ? `${network.message}. ${network.hint}` : error instanceof Error ? error.message : String(error);
+	return new UserError(redactSecrets(`Could not get an access token: ${message}`, secrets));
+}
 
 /**
  * The one error mapper: whatever failed (a token grant, an HTTP status, the network, TLS, a timeout,
@@ -34,7 +47,7 @@ export interface ErrorContext {
 
 const DEFAULT_STATUS_HINTS: Record<number, string> = {
 	400: 'The server rejected the request as invalid. Check the values you entered.',
-	401: 'The server refused the token even after a new one was fetched. The OAuth client or refresh token may have been revoked or expired: check the credential.',
+	401: 'The server refused the access token. If the OAuth client or refresh token was revoked or expired, check the credential; if the credential works elsewhere (its Test button), this endpoint does not accept its kind of token or its identity.',
 	403: 'The identity behind the credential is not allowed to do this. Check the role of the OAuth client (Alation: Admin Settings → Authentication → OAuth Client Applications) or of the user.',
 	404: 'Not found. Check the base URL in the credential and the ids you entered.',
 	408: 'The server timed out waiting for the request. Try again.',
