@@ -14,6 +14,7 @@
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const http = require('node:http');
 const path = require('node:path');
 
 const { forSimulator, loadExamples, simulatorCredential } = require('../../scripts/lib/examples');
@@ -71,6 +72,8 @@ async function main() {
 		httpOauth: { clientId: 'e2e-http', clientSecret: secret() },
 		expiryChat: { clientId: 'e2e-expiry-chat', clientSecret: secret() },
 		expiryHttp: { clientId: 'e2e-expiry-http', clientSecret: secret() },
+		doors: { clientId: 'e2e-doors', clientSecret: secret() },
+		redirect: { clientId: 'e2e-redirect', clientSecret: secret() },
 	};
 	const badSecret = secret();
 	const sim = await startLocalSimulator({
@@ -102,6 +105,8 @@ async function main() {
 		oauth('e2eExpiryChat', 'e2e Alation (expiry, agent)', clients.expiryChat),
 		oauth('e2eExpiryHttp', 'e2e Alation (expiry, HTTP)', clients.expiryHttp),
 		oauth('e2eBadSecret', 'e2e Alation (wrong secret)', { clientId: DEMO.clientId, clientSecret: badSecret }),
+		oauth('e2eDoors', 'e2e Alation (doors)', clients.doors),
+		oauth('e2eRedirect', 'e2e Alation (redirect)', clients.redirect),
 		{
 			id: 'e2eRefresh',
 			name: 'e2e Alation (refresh token)',
@@ -138,6 +143,8 @@ async function main() {
 				expiryChat: ref('e2eExpiryChat'),
 				expiryHttp: ref('e2eExpiryHttp'),
 				badSecret: ref('e2eBadSecret'),
+				doors: ref('e2eDoors'),
+				redirect: ref('e2eRedirect'),
 			},
 		}),
 	];
@@ -384,6 +391,76 @@ async function main() {
 		return `"${badMessage}"; token requests: HTTP node ${byHttp}, Agent Chat ${tokenCalls.length - byHttp}`;
 	});
 
+	// 10b. The doors n8n opens into the credential (token/n8nDoors.ts). The HTTP Request node uses
+	// n8n's older requestWithAuthentication, which calls preAuthentication after *any* error: five
+	// 404s and five 500s must cost no mint (only the credential's first token) and no second request.
+	await h.check('HTTP Request: five 404s and five 500s → no extra mint, each request sent once', async () => {
+		const since = Date.now();
+		const mintsBefore = sim.counters.oauthMints;
+		const removeFault = sim.faults.add({ route: 'agentList', status: 500, times: 5 });
+		try {
+			const run = await h.executeOk('e2eDoors');
+			const failed404 = itemsOf(run, 'HTTP 404').filter((i) => i.json.error !== undefined).length;
+			const failed500 = itemsOf(run, 'HTTP 500').filter((i) => i.json.error !== undefined).length;
+			assert.equal(failed404, 5, 'five 404 error items');
+			assert.equal(failed500, 5, 'five 500 error items');
+			const log = sim.requestLog.filter((r) => r.at >= since);
+			const sent404 = log.filter((r) => r.path.startsWith('/integration/v1/no-such-endpoint/')).length;
+			const sent500 = log.filter((r) => r.path === '/ai/api/v1/config/agent').length;
+			const checks = log.filter((r) => r.path.startsWith('/integration/v1/userinfo')).length;
+			const mints = sim.counters.oauthMints - mintsBefore;
+			assert.equal(sent404, 5, 'each 404 request sent once');
+			assert.equal(sent500, 5, 'each 500 request sent once');
+			assert.equal(mints, 1, 'one mint: the credential\'s first token, none for the failures');
+			return `${sent404} + ${sent500} requests, ${mints} mint (the first token), ${checks} token checks, 0 resent`;
+		} finally {
+			removeFault();
+		}
+	});
+
+	// 10c. A 401 a new token cannot cure: Agent Studio refuses a refresh-token credential's TOKEN header.
+	await h.check('Agent Chat with a refresh-token credential over 5 items → ≤ 2 mints, a clear error per item', async () => {
+		const mintsBefore = sim.counters.apiAccessTokenMints;
+		const run = await h.executeOk('e2eRefreshChat');
+		const items = itemsOf(run, 'Chat (refresh token)');
+		assert.equal(items.length, 5);
+		for (const item of items) {
+			assert.match(JSON.stringify(item.json), /401/);
+			assert.match(JSON.stringify(item.json), /OAuth Client Credentials/);
+		}
+		const mints = sim.counters.apiAccessTokenMints - mintsBefore;
+		assert.ok(mints <= 2, `${mints} API access token mints`);
+		return `${mints} mint(s) for 5 items; "${String(items[0].json.error).slice(0, 100)}…"`;
+	});
+
+	// 10d. A token endpoint that redirects to another origin: the form (with the secret) is not re-posted there.
+	await h.check('a redirecting token endpoint → the secret never reaches the other origin', async () => {
+		/** @type {string[]} */
+		const received = [];
+		const other = http.createServer((req, res) => {
+			let body = '';
+			req.on('data', (chunk) => (body += String(chunk)));
+			req.on('end', () => {
+				received.push(`${req.method} ${req.url} ${body}`);
+				res.writeHead(200, { 'content-type': 'application/json' });
+				res.end(JSON.stringify({ access_token: 'from-the-other-origin', expires_in: 3600 }));
+			});
+		});
+		await new Promise((resolve) => other.listen(0, '127.0.0.1', () => resolve(undefined)));
+		const origin = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (other.address()).port}`;
+		const removeFault = sim.faults.add({ route: 'oauthToken', status: 307, headers: { location: `${origin}/collect` }, times: Infinity });
+		try {
+			const run = await h.executeOk('e2eRedirect');
+			const message = JSON.stringify(itemsOf(run, 'HTTP (redirect)')[0].json.error);
+			assert.match(message, new RegExp(`redirects to ${origin.replace(/[.:/]/g, '\\$&')}`));
+			assert.deepEqual(received, [], 'nothing reached the other origin');
+			return `"${message.slice(0, 140)}…"; the other origin received ${received.length} requests`;
+		} finally {
+			removeFault();
+			await new Promise((resolve) => other.close(() => resolve(undefined)));
+		}
+	});
+
 	// 11. `n8n start`, as `npm run dev` runs it: what the editor is offered, the credential's Test
 	// button, and a Chat Trigger in streaming mode (published, called on its webhook) → Agent Chat.
 	/** @type {Array<{ name: string }> | null} */
@@ -424,6 +501,19 @@ async function main() {
 			assert.match(String(bad.message), /Client Secret/i);
 			h.record('credential-test', JSON.stringify({ ok, bad }));
 			return `wrong secret: "${String(bad.message).slice(0, 120)}…"`;
+		});
+
+		await h.check('Test button pressed twice on a saved credential holding a valid token → no mint', async () => {
+			// e2eDoors holds the token stored by check 10b. As the editor does: load, then /test, twice.
+			const mintsBefore = sim.counters.oauthMints;
+			const stored = await session.request('GET', '/rest/credentials/e2eDoors?includeData=true');
+			for (let press = 1; press <= 2; press++) {
+				const result = await session.request('POST', '/rest/credentials/test', { credentials: { id: stored.id, name: stored.name, type: stored.type, data: stored.data } });
+				if (result.status !== 'OK') throw new Error(`press ${press}: the Test button reported ${JSON.stringify(result)}`);
+			}
+			const mints = sim.counters.oauthMints - mintsBefore;
+			assert.equal(mints, 0, `${mints} mints`);
+			return '2 presses: OK, OK; 0 mints';
 		});
 
 		await h.check('Chat Trigger (streaming) → Agent Chat: the answer streams in', async () => {

@@ -127,7 +127,34 @@ function e2eWorkflows(p) {
 		{ dataProductId: 'cof_ok_four', username: 'svc_four', password: p.warehouse.passwords[3] },
 	]);
 
+	const [doorItems, doorItemList] = itemsFrom('Failing requests', [0, 1, 2, 3, 4].map((i) => ({ i })));
+	const [refreshItems, refreshItemList] = itemsFrom('Refresh-token questions', [0, 1, 2, 3, 4].map((i) => ({ question: `refresh ${i}` })));
+
 	return [
+		workflow(
+			'e2eDoors',
+			'e2e: failing requests through the HTTP Request node',
+			[
+				start(),
+				doorItems,
+				doorItemList,
+				httpWithAlationCredential('HTTP 404', `={{ "${url}/integration/v1/no-such-endpoint/" + $json.i }}`, creds.doors, { onError: 'continueRegularOutput' }),
+				httpWithAlationCredential('HTTP 500', `${url}/ai/api/v1/config/agent`, creds.doors, { onError: 'continueRegularOutput' }),
+			],
+			connect({ Start: [doorItems.name], [doorItems.name]: [doorItemList.name], [doorItemList.name]: ['HTTP 404'], 'HTTP 404': ['HTTP 500'] }),
+		),
+		workflow(
+			'e2eRefreshChat',
+			'e2e: Agent Chat with a refresh-token credential',
+			[start(), refreshItems, refreshItemList, agentChat('Chat (refresh token)', '={{ $json.question }}', creds.refresh, {}, { onError: 'continueRegularOutput' })],
+			connect({ Start: [refreshItems.name], [refreshItems.name]: [refreshItemList.name], [refreshItemList.name]: ['Chat (refresh token)'] }),
+		),
+		workflow(
+			'e2eRedirect',
+			'e2e: a redirecting token endpoint',
+			[start(), httpWithAlationCredential('HTTP (redirect)', userinfo, creds.redirect, { onError: 'continueRegularOutput' })],
+			connect({ Start: ['HTTP (redirect)'] }),
+		),
 		workflow(
 			'e2eLoad',
 			'e2e: every node and credential type loads',
