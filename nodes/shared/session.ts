@@ -24,9 +24,6 @@ export type SessionContext = Pick<IExecuteFunctions, 'getCredentials' | 'getNode
 	helpers: Partial<Pick<IExecuteFunctions['helpers'], 'httpRequestWithAuthentication'>>;
 };
 
-/** One "fetch a token and have n8n store it" per credential identity at a time, process-wide. */
-const storing = new Map<string, Promise<AccessToken>>();
-
 /**
  * Executions × identities where a new token did not cure a 401: the endpoint refuses this kind of
  * token, so later items of that execution do not mint again (each mint would invalidate the
@@ -155,12 +152,8 @@ export class CredentialSession {
 			const adopted = await tokenAuthority.adopt(this.grant, storedToken(latest));
 			if (adopted) return adopted;
 		}
-		const key = identityKey(this.grant);
-		let pending = storing.get(key);
-		if (!pending) {
-			pending = this.fetchAndStore(forceNew).finally(() => storing.delete(key));
-			storing.set(key, pending);
-		}
+		// One "fetch a token and have n8n store it" per identity at a time, process-wide.
+		const pending = tokenAuthority.shared(`store|${identityKey(this.grant)}`, async () => await this.fetchAndStore(forceNew));
 		return await untilAborted(pending, signal);
 	}
 

@@ -16,6 +16,7 @@ import type {
 import { runNode, TestCredentialsHelper, TestNodeTypes, harnessStartNodeType } from '../helpers/n8n';
 import type { StoredCredential } from '../helpers/n8n';
 import { preAuthenticationThis } from '../helpers/n8nHttp';
+import { alationOauthData, alationRefreshData } from '../helpers/credentialData';
 import { DEMO_SECRETS, expectNoSecrets } from '../helpers/secrets';
 import { useSimulator } from '../helpers/useSimulator';
 import { DEMO } from '../simulator';
@@ -29,25 +30,8 @@ const sim = useSimulator();
 const alationApi = new AlationApi();
 const dataClarityApi = new DataClarityApi();
 
-const clientCredentials = (extra: IDataObject = {}): ICredentialDataDecryptedObject => ({
-	baseUrl: sim.url,
-	authType: 'clientCredentials',
-	clientId: DEMO.clientId,
-	clientSecret: DEMO.clientSecret,
-	allowUnauthorizedCerts: false,
-	accessToken: '',
-	expiresAt: 0,
-	...extra,
-});
-const refreshTokenCredentials = (extra: IDataObject = {}): ICredentialDataDecryptedObject => ({
-	baseUrl: sim.url,
-	authType: 'refreshToken',
-	userId: String(DEMO.userId),
-	refreshToken: DEMO.refreshToken,
-	accessToken: '',
-	expiresAt: 0,
-	...extra,
-});
+const clientCredentials = (extra: IDataObject = {}) => alationOauthData(sim.url, extra);
+const refreshTokenCredentials = (extra: IDataObject = {}) => alationRefreshData(sim.url, extra);
 const dataClarityCredentials = (extra: IDataObject = {}): ICredentialDataDecryptedObject => ({
 	serverUrl: sim.url,
 	tenant: DEMO.tenant,

@@ -9,14 +9,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { NodeConnectionTypes } from 'n8n-workflow';
-import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, INodeExecutionData, INodeType } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
 
 import { runNode, TestCredentialsHelper } from '../helpers/n8n';
 import type { StoredCredential } from '../helpers/n8n';
 import { preAuthenticationThis } from '../helpers/n8nHttp';
+import { alationOauthData, alationRefreshData } from '../helpers/credentialData';
 import { DEMO_SECRETS, expectNoSecrets } from '../helpers/secrets';
 import { useSimulator } from '../helpers/useSimulator';
-import { DEMO } from '../simulator';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationAgentChat } from '../../nodes/AlationAgentChat/AlationAgentChat.node';
@@ -29,23 +29,8 @@ import { undiciPost } from '../../nodes/shared/token/transports';
 const sim = useSimulator();
 const alationApi = new AlationApi();
 
-const oauthData = (extra: IDataObject = {}): ICredentialDataDecryptedObject => ({
-	baseUrl: sim.url,
-	authType: 'clientCredentials',
-	clientId: DEMO.clientId,
-	clientSecret: DEMO.clientSecret,
-	accessToken: '',
-	expiresAt: 0,
-	...extra,
-});
-const refreshData = (): ICredentialDataDecryptedObject => ({
-	baseUrl: sim.url,
-	authType: 'refreshToken',
-	userId: String(DEMO.userId),
-	refreshToken: DEMO.refreshToken,
-	accessToken: '',
-	expiresAt: 0,
-});
+const oauthData = (extra: IDataObject = {}) => alationOauthData(sim.url, extra);
+const refreshData = () => alationRefreshData(sim.url);
 const credential = (data: ICredentialDataDecryptedObject): StoredCredential => ({ id: 'door-1', name: 'Alation API', type: 'alationApi', data });
 
 type Helper = 'httpRequestWithAuthentication' | 'requestWithAuthentication';
@@ -195,40 +180,29 @@ describe('the Test button (preAuthentication for the credential test)', () => {
 });
 
 describe('a 401 a new token cannot cure (a refresh-token credential on Agent Studio)', () => {
-	test('Agent Chat over 5 items → at most one mint in all, every item fails saying to use an OAuth client', async () => {
-		const store = new TestCredentialsHelper([alationApi], [credential(refreshData())]);
-		const result = await runNode({
-			nodeType: new AlationAgentChat(),
-			parameters: { agent: { __rl: true, mode: 'id', value: 'catalog_search_agent' }, message: '={{ "Q" + $json.i }}' },
+	const overFiveItems = async (nodeType: INodeType, parameters: INodeParameters) =>
+		await runNode({
+			nodeType,
+			parameters,
 			items: Array.from({ length: 5 }, (_, i) => ({ json: { i } })),
 			credentials: { alationApi: credential(refreshData()) },
 			credentialTypes: [alationApi],
-			helper: store,
+			helper: new TestCredentialsHelper([alationApi], [credential(refreshData())]),
 			continueOnFail: true,
 		});
-		expect(result.items).toHaveLength(5);
-		for (const item of result.items) expect(String(item.json.error)).toMatch(/401/);
-		const descriptions = result.items.map((item) => JSON.stringify(item.json));
-		expect(descriptions.every((d) => /OAuth Client Credentials/.test(d))).toBe(true);
-		expect(sim.counters.apiAccessTokenMints).toBeLessThanOrEqual(2);
-		expect(sim.counters.apiAccessTokenMints).toBe(1);
-		expectNoSecrets(result.items, DEMO_SECRETS);
-	});
 
-	test('Set Warehouse Credentials over 5 items → one mint, every item fails saying to use an OAuth client', async () => {
-		const store = new TestCredentialsHelper([alationApi], [credential(refreshData())]);
-		const result = await runNode({
-			nodeType: new AlationSetWarehouseCredentials(),
-			parameters: { dataProductId: '={{ "dp-" + $json.i }}', username: 'svc', secretType: 'password', password: 'pw-secret-1' },
-			items: Array.from({ length: 5 }, (_, i) => ({ json: { i } })),
-			credentials: { alationApi: credential(refreshData()) },
-			credentialTypes: [alationApi],
-			helper: store,
-			continueOnFail: true,
-		});
+	test.each<[string, () => INodeType, INodeParameters]>([
+		['Agent Chat', () => new AlationAgentChat(), { agent: { __rl: true, mode: 'id', value: 'catalog_search_agent' }, message: '={{ "Q" + $json.i }}' }],
+		['Set Warehouse Credentials', () => new AlationSetWarehouseCredentials(), { dataProductId: '={{ "dp-" + $json.i }}', username: 'svc', secretType: 'password', password: 'pw-secret-1' }],
+	])('%s over 5 items → one mint in all (≤ 2 asked), every item fails saying to use an OAuth client', async (_node, nodeType, parameters) => {
+		const result = await overFiveItems(nodeType(), parameters);
 		expect(result.items).toHaveLength(5);
-		expect(result.items.every((item) => /OAuth Client Credentials/.test(JSON.stringify(item.json)))).toBe(true);
+		for (const item of result.items) {
+			expect(JSON.stringify(item.json)).toMatch(/401/);
+			expect(JSON.stringify(item.json)).toMatch(/OAuth Client Credentials/);
+		}
 		expect(sim.counters.apiAccessTokenMints).toBe(1);
+		expectNoSecrets(result.items, [...DEMO_SECRETS, 'pw-secret-1']);
 	});
 });
 

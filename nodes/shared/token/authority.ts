@@ -73,8 +73,8 @@ export interface AuthorityStats {
 
 export class TokenAuthority {
 	private readonly cache: TokenCache;
-	private readonly minting = new Map<string, Promise<AccessToken>>();
-	private readonly checking = new Map<string, Promise<Verdict>>();
+	/** Work in flight per key (mints, checks, a node's storing request): later callers share it. */
+	private readonly flights = new Map<string, Promise<unknown>>();
 	/** Why the last mint per identity failed, for callers that only see a wrapped error. */
 	private readonly failures = new Map<string, unknown>();
 	readonly stats: AuthorityStats = { mints: 0, refusals: 0, checks: 0 };
@@ -139,23 +139,30 @@ export class TokenAuthority {
 	 */
 	async check(grant: TokenGrant, token: string, send: CheckFn): Promise<Verdict> {
 		if (this.cache.isRefused(token)) return 'refused';
-		const key = `${identityKey(grant)}|${token}`;
-		let pending = this.checking.get(key);
-		if (!pending) {
+		return await this.shared(`check|${identityKey(grant)}|${token}`, async () => {
 			this.stats.checks++;
-			pending = send(grant, token).then(
-				(status): Verdict => (status === 401 ? 'refused' : status !== undefined && status >= 200 && status < 300 ? 'accepted' : 'unknown'),
-				(): Verdict => 'unknown',
-			);
-			pending = pending.then((verdict) => {
-				if (verdict === 'refused') this.refuse(grant, token);
-				return verdict;
-			});
-			const shared = pending;
-			this.checking.set(key, shared);
-			void shared.finally(() => this.checking.delete(key));
+			const status = await send(grant, token).catch(() => undefined);
+			const verdict: Verdict = status === 401 ? 'refused' : status !== undefined && status >= 200 && status < 300 ? 'accepted' : 'unknown';
+			if (verdict === 'refused') this.refuse(grant, token);
+			return verdict;
+		});
+	}
+
+	/**
+	 * The package's one single-flight: `work` runs once per `key` at a time, and every caller that
+	 * comes meanwhile gets its result. Used for mints and checks here, and for a node's storing
+	 * request (session.ts), keyed by identity.
+	 */
+	async shared<T>(key: string, work: () => Promise<T>): Promise<T> {
+		const pending = this.flights.get(key) as Promise<T> | undefined;
+		if (pending) return await pending;
+		const started = work();
+		this.flights.set(key, started);
+		try {
+			return await started;
+		} finally {
+			if (this.flights.get(key) === started) this.flights.delete(key);
 		}
-		return await pending;
 	}
 
 	/** What the n8n credential stores for `token` (keeps the salt of the identity already stored). */
@@ -176,8 +183,7 @@ export class TokenAuthority {
 	/** For tests and benchmarks (and to stand for a new process): forget every token. */
 	clear(): void {
 		this.cache.clear();
-		this.minting.clear();
-		this.checking.clear();
+		this.flights.clear();
 		this.failures.clear();
 		this.stats.mints = 0;
 		this.stats.refusals = 0;
@@ -186,31 +192,27 @@ export class TokenAuthority {
 
 	/** One mint per identity at a time: every caller meanwhile (forced or not) shares it. */
 	private async mint(key: string, grant: TokenGrant, post: PostFn, forceNew: boolean): Promise<AccessToken> {
-		const pending = this.minting.get(key);
-		if (pending) return await pending;
+		const flight = `mint|${key}`;
 		// Another caller may have finished a mint while this one was checking a stored token.
-		const ready = forceNew ? undefined : this.cache.fresh(key);
+		const ready = forceNew || this.flights.has(flight) ? undefined : this.cache.fresh(key);
 		if (ready) return ready;
-		this.stats.mints++;
-		const request = requestToken(grant, post, { now: this.now }).then(
-			(token) => {
-				this.failures.delete(key);
-				this.cache.offer(key, token, true);
-				return token;
-			},
-			(error: unknown) => {
-				this.failures.delete(key);
-				this.failures.set(key, error);
-				if (this.failures.size > 1_000) this.failures.delete(this.failures.keys().next().value as string);
-				throw error;
-			},
-		);
-		this.minting.set(key, request);
-		try {
-			return await request;
-		} finally {
-			this.minting.delete(key);
-		}
+		return await this.shared(flight, async () => {
+			this.stats.mints++;
+			return await requestToken(grant, post, { now: this.now }).then(
+				(token) => {
+					this.failures.delete(key);
+					this.cache.offer(key, token, true);
+					return token;
+				},
+				(error: unknown) => {
+					// Kept for callers that only see n8n's wrapping of it (session.ts), then passed on unchanged.
+					this.failures.delete(key);
+					this.failures.set(key, error);
+					if (this.failures.size > 1_000) this.failures.delete(this.failures.keys().next().value as string);
+					throw error;
+				},
+			);
+		});
 	}
 }
 
