@@ -128,11 +128,13 @@ export class CredentialSession {
 		return await requestJson(options, async (o) => await this.send(o));
 	}
 
-	/** A token the credential holds now that was minted after `sent` (another process's), adopted. */
+	/** A token minted after `sent` (by another process): the fleet's, or the one the credential holds now. */
 	private async storedNewerThan(sent: AccessToken): Promise<AccessToken | undefined> {
+		const newer = (token: AccessToken | undefined) => (token && token.value !== sent.value && token.mintedAt > sent.mintedAt ? token : undefined);
+		const known = newer(await tokenAuthority.find(this.grant));
+		if (known) return known;
 		const latest = await this.ctx.getCredentials<ICredentialDataDecryptedObject>(this.type, this.itemIndex);
-		const held = await tokenAuthority.adopt(this.grant, storedToken(latest));
-		return held && held.value !== sent.value && held.mintedAt > sent.mintedAt ? held : undefined;
+		return newer(await tokenAuthority.adopt(this.grant, storedToken(latest)));
 	}
 
 	private uncurableKey(): string {
@@ -146,7 +148,7 @@ export class CredentialSession {
 
 	private async validToken(forceNew: boolean, signal: AbortSignal | undefined): Promise<AccessToken> {
 		if (!forceNew) {
-			const ready = tokenAuthority.peek(this.grant) ?? (await tokenAuthority.adopt(this.grant, storedToken(this.credentials)));
+			const ready = await tokenAuthority.find(this.grant, storedToken(this.credentials));
 			if (ready) return ready;
 			const latest = await this.ctx.getCredentials<ICredentialDataDecryptedObject>(this.type, this.itemIndex);
 			const adopted = await tokenAuthority.adopt(this.grant, storedToken(latest));

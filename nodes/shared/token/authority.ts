@@ -1,6 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { LoggerProxy } from 'n8n-workflow';
+
 import { identityKey, identityOf, isIdentityOf } from '../auth/identity';
 import { TokenCache } from '../auth/tokenCache';
 import type { AccessToken, PostFn, TokenGrant } from '../auth/types';
+import { LOCK_TTL_MS, redisFleetFromEnvironment } from './fleet';
+import type { Fleet } from './fleet';
 import { requestToken } from './requestToken';
 
 /*
@@ -20,6 +26,12 @@ import { requestToken } from './requestToken';
  *   - adopt:  a token stored elsewhere is taken only if it was minted later than the one held
  *             (tokens only move forward) and was never refused here;
  *   - store:  `stored()` is the one shape written to the n8n credential, mint time included.
+ *
+ * In n8n queue mode the processes of the fleet (main + workers) share one token per lifetime through
+ * a Fleet (token/fleet.ts, the fleet's Redis): a token is looked for there before minting, and a
+ * mint happens under the fleet's lock, after reading the shared token again — only if nothing newer
+ * is there; the new token is published for the others. Without a fleet (regular mode), or while its
+ * Redis is unreachable (a warning in n8n's log), each process keeps its own token as before.
  */
 
 /** The token as the n8n credential stores it (hidden properties of both credential types). */
@@ -78,9 +90,23 @@ export class TokenAuthority {
 	/** Why the last mint per identity failed, for callers that only see a wrapped error. */
 	private readonly failures = new Map<string, unknown>();
 	readonly stats: AuthorityStats = { mints: 0, refusals: 0, checks: 0 };
+	private fleetWarnedAt = -Infinity;
 
-	constructor(private readonly now: () => number = Date.now) {
+	/**
+	 * @param fleet the fleet's shared store, or a function that makes it on first use (the process-wide
+	 *   authority: from n8n's queue settings); none for a process on its own.
+	 */
+	constructor(
+		private readonly now: () => number = Date.now,
+		private fleet?: Fleet | (() => Fleet | undefined),
+	) {
 		this.cache = new TokenCache(now);
+	}
+
+	/** The newest fresh token known without minting: held, stored in the credential (`stored`), or the fleet's. */
+	async find(grant: TokenGrant, stored?: StoredToken): Promise<AccessToken | undefined> {
+		const key = identityKey(grant);
+		return this.cache.fresh(key) ?? (await this.adopt(grant, stored)) ?? (await this.fromFleet(grant, key));
 	}
 
 	/** The held token if it is fit to send; never fetches. */
@@ -92,7 +118,7 @@ export class TokenAuthority {
 	async get(grant: TokenGrant, post: PostFn, options: GetOptions = {}): Promise<AccessToken> {
 		const key = identityKey(grant);
 		if (!options.forceNew) {
-			const ready = this.cache.fresh(key) ?? (await this.adopt(grant, options.stored));
+			const ready = await this.find(grant, options.stored);
 			if (ready) return ready;
 		}
 		return await this.mint(key, grant, post, options.forceNew === true);
@@ -197,22 +223,102 @@ export class TokenAuthority {
 		const ready = forceNew || this.flights.has(flight) ? undefined : this.cache.fresh(key);
 		if (ready) return ready;
 		return await this.shared(flight, async () => {
-			this.stats.mints++;
-			return await requestToken(grant, post, { now: this.now }).then(
-				(token) => {
-					this.failures.delete(key);
-					this.cache.offer(key, token, true);
-					return token;
-				},
-				(error: unknown) => {
-					// Kept for callers that only see n8n's wrapping of it (session.ts), then passed on unchanged.
-					this.failures.delete(key);
-					this.failures.set(key, error);
-					if (this.failures.size > 1_000) this.failures.delete(this.failures.keys().next().value as string);
-					throw error;
-				},
-			);
+			const fleet = this.fleetOf();
+			const minted = fleet ? await this.mintInFleet(fleet, key, grant, post, forceNew) : undefined;
+			return minted ?? (await this.mintHere(key, grant, post));
 		});
+	}
+
+	/**
+	 * A mint for the whole fleet: under the fleet's lock, and only if the fleet has nothing newer than
+	 * what this process holds; the new token is published. A process that does not get the lock
+	 * waits for the token its holder publishes. Undefined when the fleet cannot help (its Redis is
+	 * unreachable, or no token came within three lock lifetimes): the caller then mints here alone.
+	 */
+	private async mintInFleet(fleet: Fleet, key: string, grant: TokenGrant, post: PostFn, forceNew: boolean): Promise<AccessToken | undefined> {
+		const askedAt = this.now();
+		const heldWhenAsked = this.cache.current(key)?.value;
+		// For Force New, a token another process minted since this caller asked is new enough.
+		const usable = (token: AccessToken | undefined) =>
+			token && (!forceNew || (token.value !== heldWhenAsked && token.mintedAt >= askedAt)) ? token : undefined;
+		const deadline = askedAt + 3 * LOCK_TTL_MS;
+		for (let round = 0; round < 200 && this.now() < deadline; round++) {
+			let release;
+			try {
+				release = await fleet.lock(grant);
+			} catch (error) {
+				this.fleetUnavailable(error);
+				return undefined;
+			}
+			if (release) {
+				try {
+					const newer = usable(await this.fromFleet(grant, key));
+					if (newer) return newer;
+					const token = await this.mintHere(key, grant, post);
+					await fleet.publish(grant, token).catch((error: unknown) => this.fleetUnavailable(error));
+					return token;
+				} finally {
+					await release().catch(() => undefined);
+				}
+			}
+			// Another process is minting: its token appears in the fleet within milliseconds.
+			await sleep(100 + Math.floor(Math.random() * 100));
+			const published = usable(await this.fromFleet(grant, key));
+			if (published) return published;
+		}
+		return undefined;
+	}
+
+	/** The token request itself, from this process; the result is held. */
+	private async mintHere(key: string, grant: TokenGrant, post: PostFn): Promise<AccessToken> {
+		this.stats.mints++;
+		return await requestToken(grant, post, { now: this.now }).then(
+			(token) => {
+				this.failures.delete(key);
+				this.cache.offer(key, token, true);
+				return token;
+			},
+			(error: unknown) => {
+				// Kept for callers that only see n8n's wrapping of it (session.ts), then passed on unchanged.
+				this.failures.delete(key);
+				this.failures.set(key, error);
+				if (this.failures.size > 1_000) this.failures.delete(this.failures.keys().next().value as string);
+				throw error;
+			},
+		);
+	}
+
+	/** The fleet's token for this identity, offered to the held one (moves forward only); the fresh held token after. */
+	private async fromFleet(grant: TokenGrant, key: string): Promise<AccessToken | undefined> {
+		const fleet = this.fleetOf();
+		if (!fleet) return undefined;
+		try {
+			const token = await fleet.read(grant);
+			if (token) this.cache.offer(key, token);
+		} catch (error) {
+			this.fleetUnavailable(error);
+		}
+		return this.cache.fresh(key);
+	}
+
+	private fleetOf(): Fleet | undefined {
+		if (typeof this.fleet === 'function') {
+			try {
+				this.fleet = this.fleet();
+			} catch (error) {
+				this.fleet = undefined;
+				this.fleetUnavailable(error);
+			}
+		}
+		return this.fleet;
+	}
+
+	/** The fleet could not be asked: a warning in n8n's log (at most once a minute), and this process goes on alone. */
+	private fleetUnavailable(error: unknown): void {
+		if (this.now() - this.fleetWarnedAt < 60_000) return;
+		this.fleetWarnedAt = this.now();
+		const why = error instanceof Error ? error.message : String(error);
+		LoggerProxy.warn(`n8n-nodes-alation: could not use the fleet's Redis to share the Alation token (${why}); this process mints its own meanwhile.`);
 	}
 }
 
@@ -221,5 +327,8 @@ function toNumber(value: unknown): number | undefined {
 	return typeof number === 'number' && Number.isFinite(number) ? number : undefined;
 }
 
-/** The one authority of this process, shared by both credentials and every node. */
-export const tokenAuthority = new TokenAuthority();
+/**
+ * The one authority of this process, shared by both credentials and every node. In n8n queue mode
+ * it shares tokens with the rest of the fleet through n8n's own Redis (made on first use).
+ */
+export const tokenAuthority = new TokenAuthority(Date.now, () => redisFleetFromEnvironment());

@@ -76,7 +76,7 @@ export async function preAuthenticate(
 		if (storing) return await give(storing.forceNew);
 
 		const own = await tokenAuthority.ownToken(grant, stored);
-		const held = await tokenAuthority.adopt(grant, stored);
+		const held = await tokenAuthority.find(grant, stored);
 		const sent = sentWith.get(credentials) ?? own?.value;
 		// Nothing of this identity was sent: the stored token is empty, or belongs to other values
 		// (the secret or address was changed — the Test button then checks the new values).
@@ -97,7 +97,7 @@ export async function preAuthenticate(
 }
 
 /**
- * Adds the token header: the held token, or a newer one the credential holds. It never mints: a
+ * Adds the token header: the held token, or a newer one the credential or the fleet holds. It never mints: a
  * token minted here could not be stored in the credential (see TokenRenewalNeeded).
  */
 export async function authenticateRequest(
@@ -110,7 +110,7 @@ export async function authenticateRequest(
 	let token;
 	try {
 		grant = grantFor(type, credentials);
-		token = await tokenAuthority.adopt(grant, storedToken(credentials));
+		token = await tokenAuthority.find(grant, storedToken(credentials));
 	} catch (error) {
 		throw credentialError(error, credentials);
 	}

@@ -1,0 +1,222 @@
+import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { env as processEnv } from 'node:process';
+import { clearInterval, setInterval } from 'node:timers';
+
+import Redis from 'ioredis';
+import type { Cluster, RedisOptions } from 'ioredis';
+import { LoggerProxy } from 'n8n-workflow';
+
+import { identityKey } from '../auth/identity';
+import type { AccessToken, TokenGrant } from '../auth/types';
+
+/*
+ * What the processes of an n8n fleet (queue mode: main + workers) share about a credential's token,
+ * so that the fleet mints once per token lifetime: each process alone would mint its own token and
+ * invalidate its neighbours'. Two things, in the fleet's own Redis:
+ *
+ *   - the token, encrypted (AES-256-GCM) with a key derived from the credential's own secret
+ *     (scrypt), so only holders of the secret can read it; the Redis key names are derived the same
+ *     way (no secret, and no fast hash of one, in any key or value);
+ *   - a short-lived mint lock per identity (SET NX PX, renewed by its living holder, released only
+ *     by its owner): a holder that dies blocks minting for at most LOCK_TTL_MS.
+ *
+ * A Fleet never decides anything: token/authority.ts asks it, under its own rules.
+ */
+
+/** A mint lock lives this long unless its holder renews it (every LOCK_RENEW_MS while it mints). */
+export const LOCK_TTL_MS = 5_000;
+const LOCK_RENEW_MS = 2_000;
+const SCRYPT = { N: 1 << 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+const FORMAT = 'v1';
+
+/** Releases a mint lock (only if this process still holds it). */
+export type Release = () => Promise<void>;
+
+export interface Fleet {
+	/** The token the fleet holds for this identity; undefined when there is none or it cannot be read. */
+	read(grant: TokenGrant): Promise<AccessToken | undefined>;
+	/** Publishes a token; a token minted earlier than the one published is ignored (tokens only move forward). */
+	publish(grant: TokenGrant, token: AccessToken): Promise<void>;
+	/** Takes the identity's mint lock: a release function, or undefined while another process holds it. */
+	lock(grant: TokenGrant): Promise<Release | undefined>;
+	close(): Promise<void>;
+}
+
+interface Keys {
+	token: string;
+	lock: string;
+	cipherKey: Buffer;
+}
+
+// Compare-and-set on the mint time, kept in clear before the ciphertext (it is not secret).
+const PUBLISH_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local minted = tonumber(string.match(current, '^(%d+)%.'))
+  if minted and minted >= tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return 1`;
+const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+
+type Client = Redis | Cluster;
+
+export class RedisFleet implements Fleet {
+	private readonly keys = new Map<string, Promise<Keys>>();
+
+	constructor(
+		private readonly client: Client,
+		private readonly prefix: string,
+		private readonly now: () => number = Date.now,
+	) {}
+
+	async read(grant: TokenGrant): Promise<AccessToken | undefined> {
+		const keys = await this.keysOf(grant);
+		const stored = await this.client.get(keys.token);
+		return stored === null ? undefined : open(stored, keys);
+	}
+
+	async publish(grant: TokenGrant, token: AccessToken): Promise<void> {
+		const keys = await this.keysOf(grant);
+		const ttl = Math.max(1_000, Math.round(token.expiresAt - this.now()));
+		await this.client.eval(PUBLISH_SCRIPT, 1, keys.token, seal(token, keys), String(token.mintedAt), String(ttl));
+	}
+
+	async lock(grant: TokenGrant): Promise<Release | undefined> {
+		const keys = await this.keysOf(grant);
+		const owner = randomBytes(12).toString('base64url');
+		const taken = await this.client.set(keys.lock, owner, 'PX', LOCK_TTL_MS, 'NX');
+		if (taken !== 'OK') return undefined;
+		const renew = setInterval(() => {
+			this.client.eval(RENEW_SCRIPT, 1, keys.lock, owner, String(LOCK_TTL_MS)).catch(() => undefined);
+		}, LOCK_RENEW_MS);
+		renew.unref();
+		return async () => {
+			clearInterval(renew);
+			await this.client.eval(RELEASE_SCRIPT, 1, keys.lock, owner);
+		};
+	}
+
+	/** Closes the connection at once (tests; n8n ends its processes itself). */
+	async close(): Promise<void> {
+		this.client.disconnect();
+	}
+
+	/** Key names and cipher key, derived once per process and identity (scrypt: slow on purpose). */
+	private async keysOf(grant: TokenGrant): Promise<Keys> {
+		const id = identityKey(grant);
+		let keys = this.keys.get(id);
+		if (!keys) {
+			keys = deriveKeys(grant, this.prefix);
+			keys.catch(() => this.keys.delete(id));
+			this.keys.set(id, keys);
+			if (this.keys.size > 1_000) this.keys.delete(this.keys.keys().next().value as string);
+		}
+		return await keys;
+	}
+}
+
+async function deriveKeys(grant: TokenGrant, prefix: string): Promise<Keys> {
+	// Salted with what identifies the credential without being secret: each credential gets its own.
+	const salt = `n8n-nodes-alation fleet ${FORMAT}\u0000${grant.tokenUrl}\u0000${grant.principal}`;
+	const material = [grant.tokenUrl, grant.principal, ...grant.secrets].join('\u0000');
+	const bytes = await new Promise<Buffer>((resolve, reject) => {
+		scrypt(material, salt, 48, SCRYPT, (error, derived) => (error ? reject(error) : resolve(derived)));
+	});
+	const name = bytes.subarray(32).toString('base64url');
+	return { token: `${prefix}:n8n-nodes-alation:token:${name}`, lock: `${prefix}:n8n-nodes-alation:lock:${name}`, cipherKey: bytes.subarray(0, 32) };
+}
+
+/** `<mintedAt>.v1.<iv>.<ciphertext>.<tag>`; the key name is authenticated with it. */
+function seal(token: AccessToken, keys: Keys): string {
+	const iv = randomBytes(12);
+	const cipher = createCipheriv('aes-256-gcm', keys.cipherKey, iv);
+	cipher.setAAD(Buffer.from(keys.token));
+	const body = Buffer.concat([cipher.update(JSON.stringify({ v: token.value, e: token.expiresAt, m: token.mintedAt }), 'utf8'), cipher.final()]);
+	return [String(token.mintedAt), FORMAT, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+}
+
+function open(stored: string, keys: Keys): AccessToken | undefined {
+	const [, format, iv, body, tag] = stored.split('.');
+	if (format !== FORMAT || !iv || !body || !tag) return undefined;
+	try {
+		const decipher = createDecipheriv('aes-256-gcm', keys.cipherKey, Buffer.from(iv, 'base64url'));
+		decipher.setAAD(Buffer.from(keys.token));
+		decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+		const text = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+		const data = JSON.parse(text) as { v?: unknown; e?: unknown; m?: unknown };
+		if (typeof data.v !== 'string' || typeof data.e !== 'number' || typeof data.m !== 'number') return undefined;
+		return { value: data.v, expiresAt: data.e, mintedAt: data.m };
+	} catch {
+		// Another secret (the credential was changed) or tampered data: as if there were none.
+		return undefined;
+	}
+}
+
+/** An n8n setting: the variable itself, or the file named by `<name>_FILE` (n8n's convention for secrets). */
+function setting(env: NodeJS.ProcessEnv, name: string): string | undefined {
+	const value = env[name];
+	if (value !== undefined && value !== '') return value;
+	const file = env[`${name}_FILE`];
+	if (file) {
+		try {
+			return readFileSync(file, 'utf8').trim();
+		} catch {
+			return undefined;
+		}
+	}
+	return undefined;
+}
+
+/**
+ * The fleet's Redis, from n8n's own queue settings — only in queue mode (`EXECUTIONS_MODE=queue`),
+ * where n8n always has one. Anywhere else: undefined, and each process keeps its token alone.
+ */
+export function redisFleetFromEnvironment(env: NodeJS.ProcessEnv = processEnv): RedisFleet | undefined {
+	if (setting(env, 'EXECUTIONS_MODE') !== 'queue') return undefined;
+	const tls = setting(env, 'QUEUE_BULL_REDIS_TLS') === 'true' ? { rejectUnauthorized: setting(env, 'QUEUE_BULL_REDIS_TLS_VALIDATE_CERTIFICATE') !== 'false' } : undefined;
+	const options: RedisOptions = {
+		username: setting(env, 'QUEUE_BULL_REDIS_USERNAME'),
+		password: setting(env, 'QUEUE_BULL_REDIS_PASSWORD'),
+		db: Number(setting(env, 'QUEUE_BULL_REDIS_DB') ?? 0),
+		tls,
+		connectionName: 'n8n-nodes-alation',
+		// Bounded: a command waits for a connection at most this long, then the caller falls back.
+		connectTimeout: 2_000,
+		commandTimeout: 2_000,
+		maxRetriesPerRequest: 1,
+		retryStrategy: (attempt) => Math.min(attempt * 500, 5_000),
+	};
+	const prefix = setting(env, 'QUEUE_BULL_PREFIX') ?? 'bull';
+	const clusterNodes = setting(env, 'QUEUE_BULL_REDIS_CLUSTER_NODES');
+	let client: Client;
+	if (clusterNodes) {
+		const nodes = clusterNodes.split(',').map((entry) => {
+			const [host, port] = entry.trim().split(':');
+			return { host, port: Number(port || 6379) };
+		});
+		client = new Redis.Cluster(nodes, { redisOptions: options });
+	} else {
+		client = new Redis({ ...options, host: setting(env, 'QUEUE_BULL_REDIS_HOST') ?? 'localhost', port: Number(setting(env, 'QUEUE_BULL_REDIS_PORT') ?? 6379) });
+	}
+	watchConnection(client);
+	return new RedisFleet(client, prefix);
+}
+
+/** Redis going away is a warning in n8n's log (once per outage), never an error: the authority falls back. */
+export function watchConnection(client: Client): void {
+	let down = false;
+	client.on('error', (error: Error) => {
+		if (down) return;
+		down = true;
+		LoggerProxy.warn(
+			`n8n-nodes-alation: the fleet's Redis is unreachable (${error.message}); each process now keeps its own Alation token until it is back, so tokens may be minted more often than once per lifetime.`,
+		);
+	});
+	client.on('ready', () => {
+		if (down) LoggerProxy.info('n8n-nodes-alation: the fleet\'s Redis is reachable again; tokens are shared again.');
+		down = false;
+	});
+}

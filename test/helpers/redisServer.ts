@@ -1,0 +1,75 @@
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/**
+ * A private Redis (Debian's redis-server) on a free loopback port, for the fleet tests: the real
+ * server n8n's queue mode uses, not a stand-in. Installed with apt-get when missing and running as
+ * root (CI); otherwise the error says what to install.
+ */
+
+const BINARY = '/usr/bin/redis-server';
+
+export function ensureRedisServer(): string {
+	if (existsSync(BINARY)) return BINARY;
+	if (process.getuid?.() !== 0) {
+		throw new Error(`The fleet tests need Redis: install Debian's redis-server (sudo apt-get install -y redis-server); ${BINARY} is missing.`);
+	}
+	const install = () => execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'redis-server'], { stdio: 'ignore', timeout: 180_000 });
+	try {
+		install();
+	} catch {
+		// A fresh machine may have no package lists yet.
+		execFileSync('apt-get', ['update'], { stdio: 'ignore', timeout: 180_000 });
+		install();
+	}
+	return BINARY;
+}
+
+async function freePort(): Promise<number> {
+	return await new Promise((resolve, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+export interface RedisServer {
+	port: number;
+	stop(): Promise<void>;
+}
+
+export async function startRedisServer(port?: number): Promise<RedisServer> {
+	const binary = ensureRedisServer();
+	const listenOn = port ?? (await freePort());
+	const child: ChildProcess = spawn(binary, ['--port', String(listenOn), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	await new Promise<void>((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error('redis-server did not start within 10 s')), 10_000);
+		child.stdout?.on('data', (chunk: Buffer) => {
+			if (chunk.toString().includes('Ready to accept connections')) {
+				clearTimeout(timer);
+				resolve();
+			}
+		});
+		child.once('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`redis-server exited (${String(code)})`));
+		});
+	});
+	return {
+		port: listenOn,
+		stop: async () => {
+			if (child.exitCode !== null) return;
+			await new Promise<void>((resolve) => {
+				child.once('exit', () => resolve());
+				child.kill('SIGKILL');
+			});
+		},
+	};
+}
