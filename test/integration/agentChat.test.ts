@@ -252,6 +252,15 @@ describe('errors, each on its item', () => {
 		expect(sim.counters.requests.agentStream).toBe(1);
 	});
 
+	test('an Agent value that is no ref or UUID: checked by the node (no regex left to n8n, whose 250 ms limit fails busy workers), no request', async () => {
+		const error = errorOf(await ask({ agent: byId('sales agent/../x') }));
+		expect(error.message).toMatch(/is not an agent ref or UUID/);
+		expect(error.description).toMatch(/catalog_search_agent/);
+		expect(sim.counters.requests.agentStream).toBe(0);
+		const agentProperty = node.description.properties.find((p) => p.name === 'agent');
+		expect(JSON.stringify(agentProperty)).not.toContain('"validation"');
+	});
+
 	test('404 for an unknown agent', async () => {
 		const error = errorOf(await ask({ agent: byId('no_such_agent') }));
 		expect(error.message).toMatch(/answered 404: Agent not found/);
