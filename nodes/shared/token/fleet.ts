@@ -207,6 +207,8 @@ export function redisFleetFromEnvironment(env: NodeJS.ProcessEnv = processEnv): 
 
 /** Redis going away is a warning in n8n's log (once per outage), never an error: the authority falls back. */
 export function watchConnection(client: Client): void {
+	// The connection must not keep a process alive that is otherwise done (e.g. `n8n execute`).
+	client.on('connect', () => (client as Redis).stream?.unref?.());
 	let down = false;
 	client.on('error', (error: Error) => {
 		if (down) return;
