@@ -14,7 +14,7 @@ import { DEMO } from '../simulator';
 import { alationClientCredentialsGrant } from '../../nodes/shared/auth/grants';
 import type { AccessToken } from '../../nodes/shared/auth/types';
 import { TokenAuthority } from '../../nodes/shared/token/authority';
-import { LOCK_TTL_MS, redisFleetFromEnvironment } from '../../nodes/shared/token/fleet';
+import { isQueueMode, LOCK_TTL_MS, redisFleetFromEnvironment } from '../../nodes/shared/token/fleet';
 import type { RedisFleet } from '../../nodes/shared/token/fleet';
 import { undiciCheck, undiciPost } from '../../nodes/shared/token/transports';
 
@@ -46,7 +46,7 @@ const queueEnv = (port: number, bullPrefix: string) => ({
 function fleetOf(count: number, port = redis.port, now?: () => number): TokenAuthority[] {
 	const bullPrefix = `fleet-test-${++prefix}`;
 	return Array.from({ length: count }, () => {
-		const fleet = redisFleetFromEnvironment(queueEnv(port, bullPrefix))!;
+		const fleet = redisFleetFromEnvironment(queueEnv(port, bullPrefix), [])!;
 		fleets.push(fleet);
 		return new TokenAuthority(now, fleet);
 	});
@@ -56,8 +56,15 @@ const raw = () => new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: 
 
 describe('settings', () => {
 	test('regular mode (no EXECUTIONS_MODE=queue): no fleet, each process on its own', () => {
-		expect(redisFleetFromEnvironment({})).toBeUndefined();
-		expect(redisFleetFromEnvironment({ EXECUTIONS_MODE: 'regular', QUEUE_BULL_REDIS_HOST: '127.0.0.1' })).toBeUndefined();
+		const start = ['node', '/n8n/bin/n8n', 'start'];
+		expect(redisFleetFromEnvironment({}, start)).toBeUndefined();
+		expect(redisFleetFromEnvironment({ EXECUTIONS_MODE: 'regular', QUEUE_BULL_REDIS_HOST: '127.0.0.1' }, start)).toBeUndefined();
+	});
+
+	test('queue mode: EXECUTIONS_MODE=queue, or an `n8n worker` (which switches itself to queue mode without it)', () => {
+		expect(isQueueMode({ EXECUTIONS_MODE: 'queue' }, ['node', '/n8n/bin/n8n', 'start'])).toBe(true);
+		expect(isQueueMode({}, ['node', '/n8n/bin/n8n', 'worker', '--concurrency=10'])).toBe(true);
+		expect(isQueueMode({}, ['node', '/n8n/bin/n8n', 'execute', '--id=1'])).toBe(false);
 	});
 });
 

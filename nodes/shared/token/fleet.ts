@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { env as processEnv } from 'node:process';
+import { argv as processArgv, env as processEnv } from 'node:process';
 import { clearInterval, setInterval } from 'node:timers';
 
 import Redis from 'ioredis';
@@ -171,11 +171,19 @@ function setting(env: NodeJS.ProcessEnv, name: string): string | undefined {
 }
 
 /**
- * The fleet's Redis, from n8n's own queue settings — only in queue mode (`EXECUTIONS_MODE=queue`),
- * where n8n always has one. Anywhere else: undefined, and each process keeps its token alone.
+ * Whether this process is part of a queue-mode fleet: `EXECUTIONS_MODE=queue`, or an `n8n worker`
+ * (a worker switches itself to queue mode even when the variable is not set — measured in 2.41.1).
  */
-export function redisFleetFromEnvironment(env: NodeJS.ProcessEnv = processEnv): RedisFleet | undefined {
-	if (setting(env, 'EXECUTIONS_MODE') !== 'queue') return undefined;
+export function isQueueMode(env: NodeJS.ProcessEnv, argv: readonly string[]): boolean {
+	return setting(env, 'EXECUTIONS_MODE') === 'queue' || argv[2] === 'worker';
+}
+
+/**
+ * The fleet's Redis, from n8n's own queue settings — only in queue mode, where n8n always has one.
+ * Anywhere else: undefined, and each process keeps its token alone.
+ */
+export function redisFleetFromEnvironment(env: NodeJS.ProcessEnv = processEnv, argv: readonly string[] = processArgv): RedisFleet | undefined {
+	if (!isQueueMode(env, argv)) return undefined;
 	const tls = setting(env, 'QUEUE_BULL_REDIS_TLS') === 'true' ? { rejectUnauthorized: setting(env, 'QUEUE_BULL_REDIS_TLS_VALIDATE_CERTIFICATE') !== 'false' } : undefined;
 	const options: RedisOptions = {
 		username: setting(env, 'QUEUE_BULL_REDIS_USERNAME'),
