@@ -35,15 +35,43 @@ export function carryItemData<E extends Error>(from: unknown, to: E): E {
 	return to;
 }
 
-export function errorItemJson(error: unknown): IDataObject {
+export function errorItemJson(error: unknown, shape: ErrorItemShape = 'withDetails'): IDataObject {
 	const e = error as Error & { description?: unknown; httpCode?: unknown; itemData?: IDataObject };
+	const message = e instanceof Error ? e.message : String(error);
+	const description = typeof e.description === 'string' && e.description !== '' ? e.description : undefined;
+	if (shape === 'errorAndMessage') return description ? { error: message, message: description } : { error: message };
 	const details: IDataObject = {};
-	if (typeof e.description === 'string' && e.description !== '') details.description = e.description;
+	if (description) details.description = description;
 	if (typeof e.httpCode === 'string' && e.httpCode !== '') details.httpCode = e.httpCode;
 	Object.assign(details, e.itemData ?? {});
-	const json: IDataObject = { error: e instanceof Error ? e.message : String(error) };
+	const json: IDataObject = { error: message };
 	if (Object.keys(details).length > 0) json.details = details;
 	return json;
+}
+
+/**
+ * `withDetails`: `{ error, details }`. `errorAndMessage`: `{ error, message }` — for "Continue (using
+ * error output)" on n8n 1.x, whose WorkflowExecute (n8n-core 1.123, handleNodeErrorOutput) sends an
+ * item to the error output only when its JSON is `{ error }` or `{ error, message }`; with `details`
+ * the failed item would land on the success output. n8n 2.x accepts `details` there too.
+ */
+export type ErrorItemShape = 'withDetails' | 'errorAndMessage';
+
+/** The major version of the n8n-workflow n8n provides (its own copy: the peer dependency). */
+function n8nWorkflowMajor(): number {
+	try {
+		const { version } = require('n8n-workflow/package.json') as { version?: unknown };
+		return typeof version === 'string' ? Number.parseInt(version, 10) : 2;
+	} catch {
+		return 2;
+	}
+}
+
+const ERROR_OUTPUT_TAKES_DETAILS = n8nWorkflowMajor() >= 2;
+
+/** The error item shape this n8n routes correctly for this node's error setting. */
+export function errorItemShape(onError: string | undefined, takesDetails = ERROR_OUTPUT_TAKES_DETAILS): ErrorItemShape {
+	return onError === 'continueErrorOutput' && !takesDetails ? 'errorAndMessage' : 'withDetails';
 }
 
 export async function runPerItem(
@@ -58,6 +86,7 @@ export async function runPerItem(
 	// `errorsAsOutput`: behave as "Continue On Fail" whatever the setting (a node running as an AI
 	// Agent's tool returns its error to the agent instead of failing the workflow).
 	const continueOnFail = errorsAsOutput || ctx.continueOnFail();
+	const shape = errorsAsOutput ? 'withDetails' : errorItemShape(ctx.getNode().onError);
 	let next = 0;
 
 	const worker = async () => {
@@ -69,7 +98,7 @@ export async function runPerItem(
 			} catch (raw) {
 				const error = carryItemData(raw, toError(raw, itemIndex));
 				if (continueOnFail) {
-					results[itemIndex] = { json: errorItemJson(error), pairedItem: { item: itemIndex } };
+					results[itemIndex] = { json: errorItemJson(error, shape), pairedItem: { item: itemIndex } };
 				} else {
 					failures.push({ index: itemIndex, error });
 				}

@@ -142,6 +142,9 @@ export class CredentialSession {
 	}
 
 	private rememberUncurable(): void {
+		// Only within an execution: the editor's list and load-options calls have no execution id,
+		// and one bad moment must not turn off 401 recovery for all of them.
+		if (!this.ctx.getExecutionId?.()) return;
 		uncurable.add(this.uncurableKey());
 		if (uncurable.size > MAX_UNCURABLE) uncurable.delete(uncurable.values().next().value as string);
 	}

@@ -139,6 +139,16 @@ describe.each<Helper>(['httpRequestWithAuthentication', 'requestWithAuthenticati
 		expect(after?.mintedAt).toEqual(expect.any(Number));
 	});
 
+	test('a slow request that fails (500) after its token became due for renewal: checked, no mint, not sent again', async () => {
+		sim.options.tokenLifetimeSeconds = 4; // due for renewal after 2 s
+		const store = await warmStore(helper);
+		sim.faults.add({ route: 'agentList', status: 500, delayMs: 2_300 });
+		const result = await run(helper, store, `${sim.url}/ai/api/v1/config/agent`, 1, 10_000);
+		expect(typeof result.items[0].json.error).toBe('string');
+		expect(sim.counters.requests.agentList).toBe(1);
+		expect(sim.counters.oauthMints).toBe(0);
+	});
+
 	test('a token due for renewal is renewed through n8n before the request (stored, no 401), not minted in authenticate', async () => {
 		sim.options.tokenLifetimeSeconds = 4; // renewed after 2 s (skew: half the lifetime)
 		const store = await warmStore(helper);

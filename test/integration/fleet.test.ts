@@ -3,6 +3,9 @@
  * as n8n's main and workers would have) share one token per lifetime through a real Redis, against
  * the simulator, which invalidates the previous token at every mint as Alation does.
  */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
 import Redis from 'ioredis';
 import { LoggerProxy } from 'n8n-workflow';
 
@@ -152,8 +155,8 @@ describe('what is stored in Redis', () => {
 		const fleet = fleets[fleets.length - 1];
 		const newer: AccessToken = { value: 'newer', mintedAt: Date.now(), expiresAt: Date.now() + 600_000 };
 		const older: AccessToken = { value: 'older', mintedAt: Date.now() - 10_000, expiresAt: Date.now() + 600_000 };
-		await fleet.publish(grant(), newer);
-		await fleet.publish(grant(), older);
+		await fleet.publish(grant(), newer, false);
+		await fleet.publish(grant(), older, false); // offered by a process that minted alone (Redis was away)
 		expect((await fleet.read(grant()))?.value).toBe('newer');
 		expect((await a.find(grant()))?.value).toBe('newer');
 	});
@@ -199,6 +202,36 @@ describe('failures of the fleet never fail an item', () => {
 		expect(sim.counters.oauthMints).toBe(1);
 		expect(warnings.join('\n')).toMatch(/Redis/);
 	}, 20_000);
+
+	test.each([
+		['a Redis that accepts connections and never answers', (port: number) => ({ QUEUE_BULL_REDIS_HOST: '127.0.0.1', QUEUE_BULL_REDIS_PORT: String(port) })],
+		['a Redis Cluster that is unreachable', (port: number) => ({ QUEUE_BULL_REDIS_CLUSTER_NODES: `127.0.0.1:${port}` })],
+	])('%s: every call has a deadline, the process mints alone within seconds', async (_case, settings) => {
+		const silent = createServer(() => undefined); // takes the connection, says nothing
+		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+		try {
+			const fleet = redisFleetFromEnvironment({ EXECUTIONS_MODE: 'queue', QUEUE_BULL_PREFIX: `fleet-test-${++prefix}`, ...settings((silent.address() as AddressInfo).port) }, [])!;
+			fleets.push(fleet);
+			const authority = new TokenAuthority(undefined, fleet);
+			const started = Date.now();
+			expect((await authority.get(grant(), post)).value).toEqual(expect.any(String));
+			expect(Date.now() - started).toBeLessThan(15_000);
+			expect(sim.counters.oauthMints).toBe(1);
+		} finally {
+			silent.close();
+		}
+	}, 30_000);
+
+	test('a living holder whose token request is slow (16 s): the others wait for its token, no second mint', async () => {
+		const [a, b] = fleetOf(2);
+		sim.faults.add({ route: 'oauthToken', delayMs: 16_000 });
+		const first = a.get(grant(), post);
+		await new Promise((resolve) => setTimeout(resolve, 300)); // a holds the lock and is minting
+		const second = b.get(grant(), post);
+		const [ta, tb] = await Promise.all([first, second]);
+		expect(tb.value).toBe(ta.value);
+		expect(sim.counters.oauthMints).toBe(1);
+	}, 40_000);
 
 	test('Redis going away mid-run: the process goes on with its token, and mints alone after a refusal', async () => {
 		const server = await startRedisServer();

@@ -390,6 +390,18 @@ describe('token authority', () => {
 			expect(sim.counters.oauthMints).toBe(1);
 		});
 
+		test('after the newest token is refused, an older one (invalidated by that newer mint) is not taken back', async () => {
+			const authority = new TokenAuthority();
+			const older = await storedFor(oauth(), { accessToken: 'T1', expiresAt: Date.now() + 600_000, mintedAt: Date.now() - 60_000 });
+			const newer = await storedFor(oauth(), { accessToken: 'T2', expiresAt: Date.now() + 600_000, mintedAt: Date.now() - 1_000 });
+			expect((await authority.adopt(oauth(), newer))?.value).toBe('T2');
+			authority.refuse(oauth(), 'T2');
+			expect(await authority.adopt(oauth(), older)).toBeUndefined();
+			const fresh = await authority.get(oauth(), post(), { stored: older });
+			expect(fresh.value).not.toBe('T1');
+			expect(sim.counters.oauthMints).toBe(1);
+		});
+
 		test('a refused stored token is never adopted again', async () => {
 			const authority = new TokenAuthority();
 			const stored = await storedFor(oauth(), { accessToken: 'stored-old', expiresAt: Date.now() + 600_000 });

@@ -30,6 +30,11 @@ export function skewMs(token: Pick<AccessToken, 'expiresAt' | 'mintedAt'>): numb
 
 export class TokenCache {
 	private readonly held = new Map<string, AccessToken>();
+	/**
+	 * The mint time of the newest token ever held per identity — kept when that token is refused and
+	 * dropped, so that an older token (already invalidated by that newer mint) is never taken again.
+	 */
+	private readonly newest = new Map<string, number>();
 	private readonly refused = new Set<string>();
 
 	constructor(private readonly now: () => number = Date.now) {}
@@ -53,17 +58,20 @@ export class TokenCache {
 	/**
 	 * Offers a token. A token just minted (`minted`) always replaces the held one: the server has
 	 * invalidated every other. Any other token (stored by another process) is kept only if it is
-	 * fresh and minted after the one held. Returns the token held afterwards.
+	 * fresh and minted after every token held here so far. Returns the token held afterwards.
 	 */
 	offer(key: string, token: AccessToken, minted = false): AccessToken | undefined {
-		const held = this.held.get(key);
-		if (minted || (this.isFresh(token) && (held === undefined || token.mintedAt > held.mintedAt))) {
+		const newest = this.newest.get(key) ?? -Infinity;
+		if (minted || (this.isFresh(token) && token.mintedAt > newest)) {
 			this.held.delete(key);
 			this.held.set(key, token);
+			this.newest.delete(key);
+			this.newest.set(key, Math.max(newest, token.mintedAt));
 			if (this.held.size > MAX_ENTRIES) this.held.delete(this.held.keys().next().value as string);
+			if (this.newest.size > MAX_ENTRIES) this.newest.delete(this.newest.keys().next().value as string);
 			return token;
 		}
-		return held;
+		return this.held.get(key);
 	}
 
 	/** The server refused `value`: remember it, and drop it if it is the held token. */
@@ -79,6 +87,7 @@ export class TokenCache {
 
 	clear(): void {
 		this.held.clear();
+		this.newest.clear();
 		this.refused.clear();
 	}
 }

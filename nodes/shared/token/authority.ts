@@ -1,3 +1,4 @@
+import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LoggerProxy } from 'n8n-workflow';
@@ -5,7 +6,7 @@ import { LoggerProxy } from 'n8n-workflow';
 import { identityKey, identityOf, isIdentityOf } from '../auth/identity';
 import { TokenCache } from '../auth/tokenCache';
 import type { AccessToken, PostFn, TokenGrant } from '../auth/types';
-import { LOCK_TTL_MS, redisFleetFromEnvironment } from './fleet';
+import { redisFleetFromEnvironment } from './fleet';
 import type { Fleet } from './fleet';
 import { requestToken } from './requestToken';
 
@@ -74,6 +75,15 @@ export interface GetOptions {
 	stored?: StoredToken;
 }
 
+/** Every call to the fleet's Redis has this long (a slow Redis counts as an unreachable one). */
+const FLEET_CALL_TIMEOUT_MS = 2_500;
+/**
+ * How long a caller waits for a token that a living holder of the fleet's lock is minting: the
+ * longest a token request can take (3 attempts of up to 60 s, and up to 60 s between them).
+ */
+const MAX_WAIT_FOR_HOLDER_MS = 5 * 60_000;
+const MAX_WAIT_ROUNDS = 3_000;
+
 export interface AuthorityStats {
 	/** Token requests started (each may send up to 3 HTTP requests: requestToken retries). */
 	mints: number;
@@ -107,6 +117,11 @@ export class TokenAuthority {
 	async find(grant: TokenGrant, stored?: StoredToken): Promise<AccessToken | undefined> {
 		const key = identityKey(grant);
 		return this.cache.fresh(key) ?? (await this.adopt(grant, stored)) ?? (await this.fromFleet(grant, key));
+	}
+
+	/** The token held for this identity, fit to send or not (due for renewal, expired); never fetches. */
+	held(grant: TokenGrant): AccessToken | undefined {
+		return this.cache.current(identityKey(grant));
 	}
 
 	/** The held token if it is fit to send; never fetches. */
@@ -224,49 +239,84 @@ export class TokenAuthority {
 		if (ready) return ready;
 		return await this.shared(flight, async () => {
 			const fleet = this.fleetOf();
-			const minted = fleet ? await this.mintInFleet(fleet, key, grant, post, forceNew) : undefined;
-			return minted ?? (await this.mintHere(key, grant, post));
+			return fleet ? await this.mintInFleet(fleet, key, grant, post, forceNew) : await this.mintHere(key, grant, post);
 		});
 	}
 
 	/**
 	 * A mint for the whole fleet: under the fleet's lock, and only if the fleet has nothing newer than
 	 * what this process holds; the new token is published. A process that does not get the lock
-	 * waits for the token its holder publishes. Undefined when the fleet cannot help (its Redis is
-	 * unreachable, or no token came within three lock lifetimes): the caller then mints here alone.
+	 * waits for the token the holder publishes — as long as a living holder keeps its lock (the
+	 * longest a token request can take). If Redis fails or is too slow (every call has a deadline),
+	 * this process mints alone and offers its token to the fleet.
 	 */
-	private async mintInFleet(fleet: Fleet, key: string, grant: TokenGrant, post: PostFn, forceNew: boolean): Promise<AccessToken | undefined> {
+	private async mintInFleet(fleet: Fleet, key: string, grant: TokenGrant, post: PostFn, forceNew: boolean): Promise<AccessToken> {
 		const askedAt = this.now();
 		const heldWhenAsked = this.cache.current(key)?.value;
 		// For Force New, a token another process minted since this caller asked is new enough.
 		const usable = (token: AccessToken | undefined) =>
 			token && (!forceNew || (token.value !== heldWhenAsked && token.mintedAt >= askedAt)) ? token : undefined;
-		const deadline = askedAt + 3 * LOCK_TTL_MS;
-		for (let round = 0; round < 200 && this.now() < deadline; round++) {
-			let release;
-			try {
-				release = await fleet.lock(grant);
-			} catch (error) {
-				this.fleetUnavailable(error);
-				return undefined;
-			}
+		for (let round = 0; round < MAX_WAIT_ROUNDS && this.now() < askedAt + MAX_WAIT_FOR_HOLDER_MS; round++) {
+			const release = await this.ask(fleet.lock(grant));
+			if (release === UNAVAILABLE) break;
 			if (release) {
 				try {
-					const newer = usable(await this.fromFleet(grant, key));
-					if (newer) return newer;
+					const newer = await this.readFleet(fleet, grant, key);
+					if (newer === UNAVAILABLE) break;
+					if (usable(newer)) return newer as AccessToken;
 					const token = await this.mintHere(key, grant, post);
-					await fleet.publish(grant, token).catch((error: unknown) => this.fleetUnavailable(error));
+					await this.ask(fleet.publish(grant, token, true));
 					return token;
 				} finally {
-					await release().catch(() => undefined);
+					await this.ask(release());
 				}
 			}
 			// Another process is minting: its token appears in the fleet within milliseconds.
 			await sleep(100 + Math.floor(Math.random() * 100));
-			const published = usable(await this.fromFleet(grant, key));
-			if (published) return published;
+			const published = await this.readFleet(fleet, grant, key);
+			if (published === UNAVAILABLE) break;
+			if (usable(published)) return published as AccessToken;
 		}
-		return undefined;
+		// The fleet cannot help (Redis is down or too slow, or a holder kept the lock past the longest
+		// possible mint): mint alone, and offer the token to the fleet.
+		const token = await this.mintHere(key, grant, post);
+		await this.ask(fleet.publish(grant, token, false));
+		return token;
+	}
+
+	/**
+	 * A fleet call with a deadline: Redis that is down or too slow must not hold a token request.
+	 * UNAVAILABLE (and a warning in n8n's log) when it failed or took too long.
+	 */
+	private async ask<T>(work: Promise<T>): Promise<T | typeof UNAVAILABLE> {
+		let timer: NodeJS.Timeout | undefined;
+		const late = new Promise<typeof UNAVAILABLE>((resolve) => {
+			timer = setTimeout(() => {
+				this.fleetUnavailable(new Error(`no answer within ${FLEET_CALL_TIMEOUT_MS} ms`));
+				resolve(UNAVAILABLE);
+			}, FLEET_CALL_TIMEOUT_MS);
+			timer.unref();
+		});
+		const answered = work.then(
+			(value): T | typeof UNAVAILABLE => value,
+			(error: unknown): typeof UNAVAILABLE => {
+				this.fleetUnavailable(error);
+				return UNAVAILABLE;
+			},
+		);
+		try {
+			return await Promise.race([answered, late]);
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+
+	/** The fleet's token offered to the held one (moves forward only); the fresh held token after. */
+	private async readFleet(fleet: Fleet, grant: TokenGrant, key: string): Promise<AccessToken | undefined | typeof UNAVAILABLE> {
+		const token = await this.ask(fleet.read(grant));
+		if (token === UNAVAILABLE) return UNAVAILABLE;
+		if (token) this.cache.offer(key, token);
+		return this.cache.fresh(key);
 	}
 
 	/** The token request itself, from this process; the result is held. */
@@ -288,16 +338,10 @@ export class TokenAuthority {
 		);
 	}
 
-	/** The fleet's token for this identity, offered to the held one (moves forward only); the fresh held token after. */
+	/** The fleet's token for this identity, if it can be asked; the fresh held token after. */
 	private async fromFleet(grant: TokenGrant, key: string): Promise<AccessToken | undefined> {
 		const fleet = this.fleetOf();
-		if (!fleet) return undefined;
-		try {
-			const token = await fleet.read(grant);
-			if (token) this.cache.offer(key, token);
-		} catch (error) {
-			this.fleetUnavailable(error);
-		}
+		if (fleet) await this.readFleet(fleet, grant, key);
 		return this.cache.fresh(key);
 	}
 
@@ -321,6 +365,9 @@ export class TokenAuthority {
 		LoggerProxy.warn(`n8n-nodes-alation: could not use the fleet's Redis to share the Alation token (${why}); this process mints its own meanwhile.`);
 	}
 }
+
+/** What a fleet call gives when Redis failed or was too slow: the authority goes on without the fleet. */
+const UNAVAILABLE = Symbol('fleet unavailable');
 
 function toNumber(value: unknown): number | undefined {
 	const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;

@@ -36,8 +36,12 @@ export type Release = () => Promise<void>;
 export interface Fleet {
 	/** The token the fleet holds for this identity; undefined when there is none or it cannot be read. */
 	read(grant: TokenGrant): Promise<AccessToken | undefined>;
-	/** Publishes a token; a token minted earlier than the one published is ignored (tokens only move forward). */
-	publish(grant: TokenGrant, token: AccessToken): Promise<void>;
+	/**
+	 * Publishes a token. `holdingLock`: this process minted it under the identity's lock, so it is the
+	 * newest whatever the clocks say, and replaces what is there. Otherwise a token minted earlier
+	 * than the one published is ignored (tokens only move forward).
+	 */
+	publish(grant: TokenGrant, token: AccessToken, holdingLock: boolean): Promise<void>;
 	/** Takes the identity's mint lock: a release function, or undefined while another process holds it. */
 	lock(grant: TokenGrant): Promise<Release | undefined>;
 	close(): Promise<void>;
@@ -52,7 +56,7 @@ interface Keys {
 // Compare-and-set on the mint time, kept in clear before the ciphertext (it is not secret).
 const PUBLISH_SCRIPT = `
 local current = redis.call('GET', KEYS[1])
-if current then
+if current and ARGV[4] ~= '1' then
   local minted = tonumber(string.match(current, '^(%d+)%.'))
   if minted and minted >= tonumber(ARGV[2]) then return 0 end
 end
@@ -78,10 +82,12 @@ export class RedisFleet implements Fleet {
 		return stored === null ? undefined : open(stored, keys);
 	}
 
-	async publish(grant: TokenGrant, token: AccessToken): Promise<void> {
+	async publish(grant: TokenGrant, token: AccessToken, holdingLock: boolean): Promise<void> {
 		const keys = await this.keysOf(grant);
 		const ttl = Math.max(1_000, Math.round(token.expiresAt - this.now()));
-		await this.client.eval(PUBLISH_SCRIPT, 1, keys.token, seal(token, keys), String(token.mintedAt), String(ttl));
+		// Under the lock the mint time is not compared: processes' clocks may disagree.
+		const mintedAt = holdingLock ? '0' : String(token.mintedAt);
+		await this.client.eval(PUBLISH_SCRIPT, 1, keys.token, seal(token, keys), mintedAt, String(ttl), holdingLock ? '1' : '0');
 	}
 
 	async lock(grant: TokenGrant): Promise<Release | undefined> {
@@ -126,7 +132,8 @@ async function deriveKeys(grant: TokenGrant, prefix: string): Promise<Keys> {
 		scrypt(material, salt, 48, SCRYPT, (error, derived) => (error ? reject(error) : resolve(derived)));
 	});
 	const name = bytes.subarray(32).toString('base64url');
-	return { token: `${prefix}:n8n-nodes-alation:token:${name}`, lock: `${prefix}:n8n-nodes-alation:lock:${name}`, cipherKey: bytes.subarray(0, 32) };
+	const keyName = (kind: 'token' | 'lock') => [prefix, 'n8n-nodes-alation', kind, name].join(':');
+	return { token: keyName('token'), lock: keyName('lock'), cipherKey: bytes.subarray(0, 32) };
 }
 
 /** `<mintedAt>.v1.<iv>.<ciphertext>.<tag>`; the key name is authenticated with it. */
@@ -205,7 +212,8 @@ export function redisFleetFromEnvironment(env: NodeJS.ProcessEnv = processEnv, a
 			const [host, port] = entry.trim().split(':');
 			return { host, port: Number(port || 6379) };
 		});
-		client = new Redis.Cluster(nodes, { redisOptions: options });
+		// No offline queue: while the cluster is unreachable, commands fail at once (the authority falls back).
+		client = new Redis.Cluster(nodes, { redisOptions: options, enableOfflineQueue: false });
 	} else {
 		client = new Redis({ ...options, host: setting(env, 'QUEUE_BULL_REDIS_HOST') ?? 'localhost', port: Number(setting(env, 'QUEUE_BULL_REDIS_PORT') ?? 6379) });
 	}

@@ -24,6 +24,9 @@ import { n8nCheck, n8nPost } from './transports';
 /** The token `authenticate` put on a request, per credentials object n8n passed to it. */
 const sentWith = new WeakMap<object, string>();
 
+/** Credentials objects on which `authenticate` asked n8n to renew the token (TokenRenewalNeeded). */
+const renewalAsked = new WeakSet<object>();
+
 /** Credentials objects of the nodes' storing requests (session.ts): fetch and store a token, send nothing. */
 const storingRequests = new WeakMap<object, { forceNew: boolean }>();
 
@@ -74,6 +77,8 @@ export async function preAuthenticate(
 
 		const storing = storingRequests.get(credentials);
 		if (storing) return await give(storing.forceNew);
+		// authenticate found no token fit to send and asked for this call: renew (or take a newer one).
+		if (renewalAsked.delete(credentials)) return await give();
 
 		const own = await tokenAuthority.ownToken(grant, stored);
 		const held = await tokenAuthority.find(grant, stored);
@@ -83,8 +88,15 @@ export async function preAuthenticate(
 		if (sent === undefined) return await give();
 		// A newer token is held than the one sent: n8n sends the request again with it, no mint.
 		if (held && held.value !== sent) return await give();
-		// The token sent is refused, expired or due for renewal: a newer one, or one mint.
-		if (!held) return await give();
+		if (!held) {
+			// The token sent is no longer fit to send. Refused or expired: a newer one, or one mint. Only
+			// due for renewal: the request may have failed for another reason (a slow request that ended
+			// in a 500), so the check decides, as below.
+			const sentToken = [tokenAuthority.held(grant), own].find((token) => token?.value === sent);
+			const merelyDue = sentToken !== undefined && !tokenAuthority.isRefused(sent) && sentToken.expiresAt > Date.now();
+			if (!merelyDue || (await tokenAuthority.check(grant, sent, n8nCheck(helpers, insecure))) === 'refused') return await give();
+			return {};
+		}
 		// The token sent is the current one. Was it refused? One shared check decides.
 		const verdict = await tokenAuthority.check(grant, held.value, n8nCheck(helpers, insecure));
 		if (verdict === 'refused') return await give();
@@ -114,7 +126,10 @@ export async function authenticateRequest(
 	} catch (error) {
 		throw credentialError(error, credentials);
 	}
-	if (!token) throw new TokenRenewalNeeded();
+	if (!token) {
+		renewalAsked.add(credentials);
+		throw new TokenRenewalNeeded();
+	}
 	sentWith.set(credentials, token.value);
 	return {
 		...requestOptions,
