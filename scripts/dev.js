@@ -8,7 +8,7 @@
  * simulator on 127.0.0.1:8765, a ready "Alation API (simulator)" credential and the example
  * workflows imported. For trying the nodes by hand. Ctrl-C stops everything.
  *
- * The n8n user folder is .n8n/dev and is kept between runs (your own workflows stay); the package,
+ * The n8n user folder is $TMPDIR/n8n-nodes-alation/dev (scripts/lib/paths.js) and is kept between runs (your own workflows stay); the package,
  * the credential and the examples are re-installed/re-imported on every start. --fresh starts from
  * an empty folder. --check starts everything, verifies the editor serves the package's nodes, then
  * stops (used to test this script). Ports: N8N_PORT (5678), ALATION_SIM_PORT (8765);

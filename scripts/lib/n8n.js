@@ -82,9 +82,9 @@ function n8nEnv(userFolder, extra = {}) {
  * @param {number} timeoutMs
  */
 async function n8nCommand(ctx, args, timeoutMs) {
-	return await run(process.execPath, [ctx.runtime.bin, ...args], {
+	return await run(nodeOf(ctx.runtime), [ctx.runtime.bin, ...args], {
 		cwd: ctx.userFolder,
-		env: n8nEnv(ctx.userFolder, { N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...ctx.env }),
+		env: n8nEnv(ctx.userFolder, { N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...ctx.runtime.env, ...ctx.env }),
 		timeoutMs,
 		label: `n8n ${args.join(' ')}`,
 	});
@@ -172,8 +172,19 @@ async function executeWorkflow(ctx, workflowId) {
  * @param {N8nContext} ctx
  */
 async function startN8n(ctx) {
-	const env = n8nEnv(ctx.userFolder, { N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...ctx.env });
-	return startTracked(process.execPath, [ctx.runtime.bin, 'start'], { cwd: ctx.userFolder, env });
+	const env = n8nEnv(ctx.userFolder, { N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...ctx.runtime.env, ...ctx.env });
+	return startTracked(nodeOf(ctx.runtime), [ctx.runtime.bin, 'start'], { cwd: ctx.userFolder, env });
+}
+
+/**
+ * The Node that runs this n8n: ours (Node 24) for 2.x, the machine's Node 20 for 1.x (see
+ * install-n8n.js). Spawn every n8n process (start, execute, worker, imports) with it, and with
+ * `runtime.env` in its environment.
+ *
+ * @param {import('./install-n8n').N8nRuntime} runtime
+ */
+function nodeOf(runtime) {
+	return runtime.node ?? process.execPath;
 }
 
 /**
@@ -196,4 +207,17 @@ function freePort() {
 	});
 }
 
-module.exports = { n8nEnv, n8nCommand, importCredentials, importWorkflows, executeWorkflow, startN8n, freePort, ENCRYPTION_KEY };
+/**
+ * Makes a workflow active so its triggers and webhooks run in `n8n start`. n8n 2.x publishes it
+ * (`n8n publish:workflow`); n8n 1.x has no publishing and activates it with
+ * `n8n update:workflow --active=true`.
+ *
+ * @param {N8nContext} ctx
+ * @param {string} workflowId
+ */
+async function activateWorkflow(ctx, workflowId) {
+	const args = (ctx.runtime.major ?? 2) >= 2 ? ['publish:workflow', `--id=${workflowId}`] : ['update:workflow', `--id=${workflowId}`, '--active=true'];
+	return await n8nCommand(ctx, args, IMPORT_TIMEOUT_MS);
+}
+
+module.exports = { n8nEnv, n8nCommand, nodeOf, importCredentials, importWorkflows, executeWorkflow, startN8n, activateWorkflow, freePort, ENCRYPTION_KEY };

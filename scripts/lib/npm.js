@@ -56,13 +56,15 @@ function npmEnv(extra = {}) {
 }
 
 /**
- * `[command, args]` that runs `npm <args>` with our Node.
+ * `[command, args]` that runs `npm <args>` with our Node, or with `node` (the Node 20 that installs
+ * and runs n8n 1.x).
  *
  * @param {string[]} args
+ * @param {string} [node]
  * @returns {[string, string[]]}
  */
-function npmArgs(args) {
-	return [process.execPath, [npmCli(), ...args]];
+function npmArgs(args, node = process.execPath) {
+	return [node, [npmCli(), ...args]];
 }
 
 module.exports = { npmCli, nodeGypCli, npmEnv, npmArgs };

@@ -3,8 +3,10 @@
 
 /**
  * `n8n start` for `npm run dev` and the e2e suite: the editor and REST API on a loopback port, an
- * owner account provisioned from environment variables (so nobody has to fill in the sign-up form),
- * bounded waits for start-up, and a small REST client (login, node types, credential test).
+ * owner account provisioned without the sign-up form (n8n 2.x: from environment variables; n8n 1.x,
+ * which has no such variables: through the sign-up form's own endpoint, POST /rest/owner/setup, once
+ * n8n is ready), bounded waits for start-up, and a small REST client (login, node types, credential
+ * test).
  */
 
 const path = require('node:path');
@@ -52,9 +54,11 @@ function ownerEnv(runtime) {
  */
 async function startServer(ctx, options) {
 	const host = options.listenAddress && options.listenAddress !== '127.0.0.1' && options.listenAddress !== '::1' ? options.listenAddress : '127.0.0.1';
+	// n8n 1.x has no N8N_INSTANCE_OWNER_* settings: the owner is set up over REST below.
+	const ownerByEnv = (ctx.runtime.major ?? 2) >= 2;
 	const env = {
 		...ctx.env,
-		...ownerEnv(ctx.runtime),
+		...(ownerByEnv ? ownerEnv(ctx.runtime) : {}),
 		N8N_PORT: String(options.port),
 		N8N_LISTEN_ADDRESS: options.listenAddress ?? '127.0.0.1',
 		N8N_HOST: 'localhost',
@@ -95,6 +99,14 @@ async function startServer(ctx, options) {
 		if (ok) break;
 		await new Promise((resolve) => setTimeout(resolve, 500));
 	}
+	if (!ownerByEnv) {
+		try {
+			await setupOwner(base);
+		} catch (error) {
+			await stop(child, 5000);
+			throw error;
+		}
+	}
 	return {
 		url: `http://localhost:${options.port}`,
 		base,
@@ -104,6 +116,32 @@ async function startServer(ctx, options) {
 			await stop(child, 15000);
 		},
 	};
+}
+
+/**
+ * n8n 1.x: creates the owner account as the editor's sign-up form does (POST /rest/owner/setup).
+ * A user folder whose owner is already set up (a second `npm run dev`) answers 400 "Instance owner
+ * already setup", which is fine: the account exists. n8n 1.x answers /healthz/readiness before it
+ * has mounted its REST routes, so a 404 means "not yet": retried for up to `timeoutMs`.
+ *
+ * @param {string} base
+ * @param {number} [timeoutMs]
+ */
+async function setupOwner(base, timeoutMs = 60000) {
+	const started = Date.now();
+	for (;;) {
+		const response = await fetch(`${base}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'browser-id': `n8n-nodes-alation-${process.pid}` },
+			body: JSON.stringify({ email: OWNER.email, password: OWNER.password, firstName: OWNER.firstName, lastName: OWNER.lastName }),
+			signal: AbortSignal.timeout(15000),
+		});
+		if (response.status === 200) return;
+		const text = await response.text();
+		if (response.status === 400 && /already setup/i.test(text)) return;
+		if (response.status !== 404 || Date.now() - started > timeoutMs) throw new Error(`owner set-up failed: HTTP ${response.status} ${text.slice(0, 300)}`);
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
 }
 
 /**
@@ -144,4 +182,4 @@ async function login(base) {
 	return { request };
 }
 
-module.exports = { OWNER, ownerEnv, startServer, login };
+module.exports = { OWNER, ownerEnv, setupOwner, startServer, login };

@@ -4,11 +4,13 @@
 
 /**
  * `npm run test:e2e [-- --json --outputFile=<file>] [--keep]`: this package in a real n8n (2.41.1 on
- * Node 24, installed on first use), against the loopback Alation simulator. Every check is one or
- * more real `n8n execute` runs of workflows that use the package as users do: the packed tarball
- * installed into a fresh n8n user folder's .n8n/nodes, credentials and workflows imported with the
- * n8n CLI. Prints a summary table (with the token mints and 401s the simulator counted per check)
- * and, with --json, writes results in jest's --json shape for .ci/run's summary.
+ * Node 24, installed on first use; N8N_VERSION=1.123.81 tests n8n 1.x on the machine's Node 20 with
+ * N8N_EXPRESSION_ENGINE=legacy, see scripts/lib/install-n8n.js), against the loopback Alation
+ * simulator. Every check is one or more real `n8n execute` runs of workflows that use the package as
+ * users do: the packed tarball installed into a fresh n8n user folder's .n8n/nodes, credentials and
+ * workflows imported with the n8n CLI. Prints a summary table (with the token mints and 401s the
+ * simulator counted per check) and, with --json, writes results in jest's --json shape for .ci/run's
+ * summary. The last line names the n8n version and the Node that ran it.
  */
 
 const assert = require('node:assert/strict');
@@ -21,7 +23,7 @@ const { forSimulator, loadExamples, simulatorCredential } = require('../../scrip
 const { ensureN8n } = require('../../scripts/lib/install-n8n');
 const { freshFolder, prepareInstance } = require('../../scripts/lib/instance');
 const { formatDuration, info, step } = require('../../scripts/lib/log');
-const { freePort, n8nCommand } = require('../../scripts/lib/n8n');
+const { activateWorkflow, freePort } = require('../../scripts/lib/n8n');
 const { PACKAGE } = require('../../scripts/lib/package');
 const { WORK_ROOT } = require('../../scripts/lib/paths');
 const { onCleanup, runCleanups, stopAll } = require('../../scripts/lib/proc');
@@ -59,6 +61,10 @@ async function main() {
 	const startTime = Date.now();
 	info(`${PACKAGE.name} end-to-end suite: the package in a real n8n, against the Alation simulator\n`);
 	const runtime = await ensureN8n();
+	/** Which n8n and which Node ran the checks (n8n 1.x runs on the machine's Node, see install-n8n.js). */
+	const ranOn = `n8n ${runtime.version} on Node ${runtime.nodeVersion}${Object.entries(runtime.env)
+		.map(([k, v]) => ` with ${k}=${v}`)
+		.join('')}`;
 	const suiteStarted = Date.now();
 	const watchdog = setTimeout(() => {
 		process.stderr.write(`\nThe e2e suite did not finish within ${formatDuration(SUITE_TIMEOUT_MS)}: stopping.\n`);
@@ -185,7 +191,7 @@ async function main() {
 		assert.ok(!JSON.stringify(warehouse).includes(warehousePasswords[4]), 'warehouse password in the output');
 		const chat = itemsOf(run, 'Chat')[0].json;
 		assert.equal(chat.answer, answerText('ping', 'Catalog Search Agent', 1));
-		return `loaded from .n8n/nodes as ${PACKAGE.name}.*; n8n ${runtime.version}`;
+		return `loaded from .n8n/nodes as ${PACKAGE.name}.*; ${ranOn}`;
 	});
 
 	// 2. Agent Chat over 3 items: exact answers in input order, pairedItem, a chat per item.
@@ -332,9 +338,13 @@ async function main() {
 		}
 	});
 
-	// 9. Continue On Fail, over failing and passing items, in both "continue" modes.
+	// 9. Continue On Fail, over failing and passing items, in both "continue" modes (one execution;
+	// 9b reads the error-output half of it).
+	/** @type {import('../../scripts/lib/run-data').RunData | null} */
+	let continueRun = null;
 	await h.check('Continue On Fail over failing and passing items', async () => {
 		const run = await h.executeOk('e2eContinue');
+		continueRun = run;
 		const chat = itemsOf(run, 'Chat (continue)');
 		assert.equal(chat.length, 3);
 		assert.equal(chat[0].json.answer, answerText('first', 'Catalog Search Agent', 1));
@@ -346,15 +356,6 @@ async function main() {
 			[{ item: 0 }, { item: 1 }, { item: 2 }],
 		);
 
-		const ok = itemsOf(run, 'Chat (error output)', { output: 0 });
-		const failed = itemsOf(run, 'Chat (error output)', { output: 1 });
-		assert.deepEqual(
-			ok.map((i) => i.pairedItem),
-			[{ item: 0 }, { item: 2 }],
-		);
-		assert.equal(failed.length, 1);
-		assert.deepEqual(failed[0].pairedItem, { item: 1 });
-
 		const warehouse = itemsOf(run, 'Warehouse (continue)');
 		assert.equal(warehouse.length, 4);
 		assert.equal(warehouse[0].json.configured, true);
@@ -364,7 +365,30 @@ async function main() {
 		assert.equal(warehouse[1].json.details?.dataProductId, 'missing_two', 'the error item names its data product');
 		const text = JSON.stringify(warehouse);
 		for (const password of warehousePasswords.slice(0, 4)) assert.ok(!text.includes(password), 'a warehouse password in the node output');
-		return `agent 500 → error item; error output gets item 1; warehouse 404/403 → error items`;
+		return `agent 500 → error item; warehouse 404/403 → error items`;
+	});
+
+	// 9b. "Continue (using error output)": n8n moves an item to the error output by the shape of its
+	// JSON. n8n 2.x accepts { error, message, details }; n8n 1.x (n8n-core WorkflowExecute
+	// .handleNodeErrorOutput) only { error } or { error, message } — the package writes that shape
+	// there (nodes/shared/items.ts errorItemShape). Found by this check on 1.123.81.
+	await h.check('Continue (using error output): the failed item goes to the error output', async () => {
+		if (!continueRun) throw new Error('the execution of check 9 failed');
+		const ok = itemsOf(continueRun, 'Chat (error output)', { output: 0 });
+		const failed = itemsOf(continueRun, 'Chat (error output)', { output: 1 });
+		const misrouted = ok.filter((i) => i.json.error !== undefined);
+		if (misrouted.length > 0) {
+			const keys = Object.keys(misrouted[0].json).join(', ');
+			throw new Error(`failed item on the success output: item ${JSON.stringify(misrouted[0].pairedItem)} with JSON { ${keys} }; error output: ${failed.length} items`);
+		}
+		assert.deepEqual(
+			ok.map((i) => i.pairedItem),
+			[{ item: 0 }, { item: 2 }],
+		);
+		assert.equal(failed.length, 1);
+		assert.deepEqual(failed[0].pairedItem, { item: 1 });
+		assert.match(String(failed[0].json.error), /500/);
+		return `error output gets item 1 as { ${Object.keys(failed[0].json).join(', ')} }, success output items 0 and 2 (run of check 9)`;
 	});
 
 	// 10. A wrong client secret: a clear error, from the node and from n8n's own request path.
@@ -465,7 +489,8 @@ async function main() {
 	// button, and a Chat Trigger in streaming mode (published, called on its webhook) → Agent Chat.
 	/** @type {Array<{ name: string }> | null} */
 	let servedTypes = null;
-	const publish = await n8nCommand(ctx, ['publish:workflow', '--id=e2eChatStream'], 3 * 60 * 1000);
+	// n8n 2.x publishes the workflow (publish:workflow); 1.x activates it (update:workflow --active=true).
+	const publish = await activateWorkflow(ctx, 'e2eChatStream');
 	h.record('publish-e2eChatStream', `${publish.stdout}\n${publish.stderr}`);
 	/** @type {import('../../scripts/lib/server').Server | null} */
 	let server = null;
@@ -587,11 +612,11 @@ async function main() {
 
 	const durationMs = Date.now() - suiteStarted;
 	const c = sim.counters;
-	info(`\nn8n ${runtime.version} on Node ${process.versions.node}; simulator totals: ${c.tokensMinted} tokens minted (${c.oauthMints} OAuth, ${c.apiAccessTokenMints} API, ${c.keycloakMints} Keycloak), ${c.unauthorized}×401\n`);
+	info(`\n${ranOn}; simulator totals: ${c.tokensMinted} tokens minted (${c.oauthMints} OAuth, ${c.apiAccessTokenMints} API, ${c.keycloakMints} Keycloak), ${c.unauthorized}×401\n`);
 	info(h.table());
-	const failed = h.results.filter((r) => r.status === 'fail').length;
-	info(`\n${h.results.length - failed} passed, ${failed} failed; suite ${formatDuration(durationMs)} (set-up included, n8n install excluded)`);
-	if (badMessage) info(`Wrong-secret error as users see it: ${badMessage}`);
+	const failed = h.results.filter((r) => r.status !== 'pass').length;
+	const counts = [`${h.results.length - failed} passed`, `${failed} failed`];
+	if (badMessage) info(`\nWrong-secret error as users see it: ${badMessage}`);
 	if (jsonOut) {
 		fs.mkdirSync(path.dirname(path.resolve(jsonOut)), { recursive: true });
 		fs.writeFileSync(jsonOut, JSON.stringify(h.jestJson(startTime), null, 2));
@@ -599,6 +624,7 @@ async function main() {
 	}
 	passed = failed === 0;
 	if (!passed || keep) info(`n8n user folder and raw outputs kept in ${path.relative(process.cwd(), workDir)}`);
+	info(`\n${counts.join(', ')}; suite ${formatDuration(durationMs)} (set-up included, n8n install excluded); ${ranOn}`);
 	clearTimeout(watchdog);
 	await runCleanups();
 	process.exitCode = passed ? 0 : 1;

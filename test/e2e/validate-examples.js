@@ -40,7 +40,7 @@ function loadDescriptions(runtimeDir, packageDir) {
 	}
 
 	const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
-	const { convertNodeToAiTool } = require(path.join(modules, 'n8n', 'dist', 'tool-generation', 'ai-tools.js'));
+	const convertNodeToAiTool = toolConverter(modules);
 	const { deepCopy } = require(path.join(modules, 'n8n-workflow'));
 	for (const file of manifest.n8n.nodes) {
 		const exports = require(path.join(packageDir, file));
@@ -53,6 +53,20 @@ function loadDescriptions(runtimeDir, packageDir) {
 		}
 	}
 	return byType;
+}
+
+/**
+ * n8n's own convertNodeToAiTool: a module of its own in n8n 2.x, a method of LoadNodesAndCredentials
+ * in n8n 1.x.
+ *
+ * @param {string} modules  the runtime's node_modules
+ * @returns {(item: { description: NodeDescription }) => { description: NodeDescription }}
+ */
+function toolConverter(modules) {
+	const v2 = path.join(modules, 'n8n', 'dist', 'tool-generation', 'ai-tools.js');
+	if (fs.existsSync(v2)) return require(v2).convertNodeToAiTool;
+	const { LoadNodesAndCredentials } = require(path.join(modules, 'n8n', 'dist', 'load-nodes-and-credentials.js'));
+	return (item) => LoadNodesAndCredentials.prototype.convertNodeToAiTool.call(LoadNodesAndCredentials.prototype, item);
 }
 
 /**
