@@ -60,7 +60,8 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number): A
 	if (agent === '') {
 		throw invalid(ctx, itemIndex, 'Agent is empty', "Choose an agent from the list, or type a built-in agent's ref (e.g. catalog_search_agent) or a custom agent's UUID.");
 	}
-	if (!/^[A-Za-z0-9_.-]+$/.test(agent)) {
+	// Dots alone ('.', '..') are path segments, not names: the URL would resolve to another endpoint.
+	if (!/^[A-Za-z0-9_.-]+$/.test(agent) || /^\.+$/.test(agent)) {
 		throw invalid(ctx, itemIndex, `Agent "${agent.slice(0, 80)}" is not an agent ref or UUID`, "Type a built-in agent's ref such as catalog_search_agent, or a custom agent's UUID.");
 	}
 

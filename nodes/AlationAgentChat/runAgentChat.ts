@@ -302,6 +302,8 @@ async function downloadAssets(run: RunContext, answer: AssembledAnswer, json: ID
 	const assets = json.assets as IDataObject[];
 	for (let index = 0; index < answer.assets.length; index++) {
 		const asset = answer.assets[index];
+		// An id of dots alone is a path segment: the URL would resolve to another endpoint of the server.
+		if (/^\.*$/.test(asset.id)) throw new Error(`The agent named an asset whose id is not a name ("${asset.id}"); it was not downloaded`);
 		const url = `${session.baseUrl}/ai/api/v1/assets/${encodeURIComponent(asset.id)}${answer.chatId ? `?chat_id=${encodeURIComponent(answer.chatId)}` : ''}`;
 		const response = await session.send({ method: 'GET', url, headers: { accept: '*/*' }, signal });
 		if (response.status < 200 || response.status >= 300) {

@@ -252,6 +252,24 @@ describe('errors, each on its item', () => {
 		expect(sim.counters.requests.agentStream).toBe(1);
 	});
 
+	test.each(['..', '.'])('an Agent of dots alone (%p) is a path segment, not a ref: refused, no request', async (agent) => {
+		const error = errorOf(await ask({ agent: byId(agent) }));
+		expect(error.message).toMatch(/is not an agent ref or UUID/);
+		expect(sim.requestLog.filter((r) => r.at >= testStartedAt && r.path.startsWith('/ai/'))).toHaveLength(0);
+	});
+
+	test('an asset id of dots alone: not downloaded (its URL would be another endpoint), the item says so', async () => {
+		interceptStream(CATALOG_PATH, (res) => {
+			const toolReturn = { part_kind: 'tool-return', tool_name: 'sql', tool_call_id: 't1', content: 'ok', metadata: [{ kind: 'sql', id: '..' }] };
+			res.write(`data: ${JSON.stringify({ id: 'm1', chat_id: '11111111-2222-4333-8444-555555555555', model_message: { kind: 'request', parts: [toolReturn] } })}\n\n`);
+			res.write(event('m2', 'Done.'));
+			res.end('data: [DONE]\n\n');
+		});
+		const error = errorOf(await ask({ options: { downloadAssets: true } }));
+		expect(error.message).toMatch(/asset whose id is not a name/);
+		expect(sim.requestLog.filter((r) => r.at >= testStartedAt && !r.path.endsWith('/stream') && r.path.startsWith('/ai/'))).toHaveLength(0);
+	});
+
 	test('an Agent value that is no ref or UUID: checked by the node (no regex left to n8n, whose 250 ms limit fails busy workers), no request', async () => {
 		const error = errorOf(await ask({ agent: byId('sales agent/../x') }));
 		expect(error.message).toMatch(/is not an agent ref or UUID/);
