@@ -5,13 +5,26 @@
  */
 const REDACTED = '[redacted]';
 
-/** Secrets shorter than this are not searched for: a 2-character "secret" would shred every message. */
+/**
+ * Secrets shorter than this are redacted only where they stand alone (not inside a longer word or
+ * number): searching everywhere for a 2-character "secret" would shred every message, and skipping
+ * them would let a server that echoes a 3-character password show it.
+ */
 const MIN_SECRET_LENGTH = 4;
+
+function redactStandalone(text: string, secret: string): string {
+	const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+	return text.replace(new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g'), REDACTED);
+}
 
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
 	let result = text;
 	for (const secret of secrets) {
-		if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) continue;
+		if (typeof secret !== 'string' || secret === '') continue;
+		if (secret.length < MIN_SECRET_LENGTH) {
+			result = redactStandalone(result, secret);
+			continue;
+		}
 		result = result.split(secret).join(REDACTED);
 		// A form-encoded or JSON-escaped copy of the secret is still the secret.
 		const encoded = encodeURIComponent(secret);

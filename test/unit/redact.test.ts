@@ -15,8 +15,13 @@ describe('redactSecrets', () => {
 		expect(redactSecrets('"token": "0123456789abcdef0123"', [])).toBe('"token": "[redacted]"');
 	});
 
-	test('ignores empty or very short secrets', () => {
+	test('ignores empty secrets; a secret shorter than 4 characters only where it stands alone', () => {
 		expect(redactSecrets('abc', ['', 'a', undefined])).toBe('abc');
+		// A 3-character warehouse password echoed back by a server is not shown…
+		expect(redactSecrets('{"detail": "password x9$ rejected", "password": "x9$"}', ['x9$'])).toBe('{"detail": "password [redacted] rejected", "password": "[redacted]"}');
+		// … but words and numbers that merely contain it are left alone.
+		expect(redactSecrets('status 401 for user 1401', ['401'])).toBe('status [redacted] for user 1401');
+		expect(redactSecrets('Client authentication failed', ['cat'])).toBe('Client authentication failed');
 	});
 });
 
