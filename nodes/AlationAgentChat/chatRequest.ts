@@ -15,6 +15,9 @@ export interface AgentChatInput {
 	includeEvents: boolean;
 	parseJsonAnswer: boolean;
 	downloadAssets: boolean;
+	/** Bounds on Download Assets per item: how many files, how many bytes in all. */
+	maxAssets: number;
+	maxAssetBytes: number;
 	timeoutMs: number;
 	idleTimeoutMs: number;
 	maxRetries: number;
@@ -116,10 +119,20 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number): A
 		includeEvents: options.includeEvents === true,
 		parseJsonAnswer: options.parseJsonAnswer === true,
 		downloadAssets: options.downloadAssets === true,
+		maxAssets: wholeNumber(ctx, itemIndex, options.maxAssets, 'Max Assets', DEFAULTS.maxAssets, 1000),
+		maxAssetBytes: wholeNumber(ctx, itemIndex, options.maxAssetBytes, 'Max Asset Bytes', DEFAULTS.maxAssetBytes, Number.MAX_SAFE_INTEGER),
 		timeoutMs: positiveSeconds(ctx, itemIndex, options.timeout, 'Timeout', DEFAULTS.timeout),
 		idleTimeoutMs: positiveSeconds(ctx, itemIndex, options.idleTimeout, 'Idle Timeout', DEFAULTS.idleTimeout),
 		maxRetries,
 	};
+}
+
+function wholeNumber(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, field: string, fallback: number, max: number): number {
+	const value = raw === undefined || raw === '' ? fallback : Number(raw);
+	if (!Number.isInteger(value) || value < 0 || value > max) {
+		throw invalid(ctx, itemIndex, `${field} must be a whole number from 0 to ${max}`, `Got ${JSON.stringify(raw)}.`);
+	}
+	return value;
 }
 
 /** Concurrency is one setting for the whole node run (read from the first item). */

@@ -6,6 +6,8 @@ export const DEFAULTS = {
 	idleTimeout: 120,
 	maxRetries: 2,
 	concurrency: 1,
+	maxAssets: 20,
+	maxAssetBytes: 100 * 1024 * 1024,
 } as const;
 
 export const agentChatProperties: INodeProperties[] = [
@@ -90,6 +92,24 @@ export const agentChatProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description: 'Whether to download the files the agent produced (SQL results as CSV, charts as images) as binary data',
+			},
+			{
+				displayName: 'Max Assets',
+				name: 'maxAssets',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 1000 },
+				default: DEFAULTS.maxAssets,
+				displayOptions: { show: { downloadAssets: [true] } },
+				description: 'With Download Assets: download at most this many files per item; the rest are listed in assetsSkipped',
+			},
+			{
+				displayName: 'Max Asset Bytes',
+				name: 'maxAssetBytes',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: DEFAULTS.maxAssetBytes,
+				displayOptions: { show: { downloadAssets: [true] } },
+				description: 'With Download Assets: at most this many bytes of files per item (default 100 MiB); a file that does not fit is listed in assetsSkipped',
 			},
 			{
 				displayName: 'Idle Timeout (Seconds)',

@@ -4,7 +4,7 @@ import type { IBinaryKeyData, IDataObject, IExecuteFunctions, INodeExecutionData
 
 import { header, readBuffer, readText } from '../shared/http/client';
 import type { HttpResponse } from '../shared/http/client';
-import { HttpStatusError, isAbortError, stripQuery } from '../shared/http/errors';
+import { HttpStatusError, isAbortError } from '../shared/http/errors';
 import { isRetryableNetworkError, isRetryableStatus, retryDelayMs, waitForRetry } from '../shared/http/retry';
 import { withItemData } from '../shared/items';
 import { AnswerAssembler, parseJsonAnswer } from '../shared/sse/assembler';
@@ -300,25 +300,38 @@ async function downloadAssets(run: RunContext, answer: AssembledAnswer, json: ID
 	const { ctx, session } = run;
 	const binary: IBinaryKeyData = {};
 	const assets = json.assets as IDataObject[];
+	// The server decides how many assets there are: the item's bounds decide how many are kept.
+	const skipped: IDataObject[] = [];
+	let budget = run.input.maxAssetBytes;
+	let downloaded = 0;
 	for (let index = 0; index < answer.assets.length; index++) {
 		const asset = answer.assets[index];
 		// An id of dots alone is a path segment: the URL would resolve to another endpoint of the server.
 		if (/^\.*$/.test(asset.id)) throw new Error(`The agent named an asset whose id is not a name ("${asset.id}"); it was not downloaded`);
+		if (downloaded >= run.input.maxAssets) {
+			skipped.push({ kind: asset.kind, id: asset.id, reason: `Max Assets (${run.input.maxAssets}) reached` });
+			continue;
+		}
 		const url = `${session.baseUrl}/ai/api/v1/assets/${encodeURIComponent(asset.id)}${answer.chatId ? `?chat_id=${encodeURIComponent(answer.chatId)}` : ''}`;
 		const response = await session.send({ method: 'GET', url, headers: { accept: '*/*' }, signal });
 		if (response.status < 200 || response.status >= 300) {
 			const text = await readText(response.body, ERROR_BODY_BYTES);
 			throw new HttpStatusError({ status: response.status, method: 'GET', url, bodyText: text });
 		}
-		const bytes = await readBuffer(response.body, MAX_ASSET_BYTES);
+		const limit = Math.min(MAX_ASSET_BYTES, budget);
+		const bytes = await readBuffer(response.body, limit);
 		if (!bytes) {
-			throw new Error(`The asset ${asset.id} at ${stripQuery(url)} is larger than ${MAX_ASSET_BYTES / (1024 * 1024)} MB`);
+			skipped.push({ kind: asset.kind, id: asset.id, reason: limit === budget ? `more than the ${budget} bytes left of Max Asset Bytes` : `larger than ${MAX_ASSET_BYTES / (1024 * 1024)} MiB` });
+			continue;
 		}
+		budget -= bytes.length;
+		downloaded++;
 		const file = assetFile(asset, header(response.headers, 'content-type') ?? '', bytes);
 		const property = `asset_${index}`;
 		binary[property] = await ctx.helpers.prepareBinaryData(file.data, file.fileName, file.mimeType);
 		assets[index].binaryProperty = property;
 	}
+	if (skipped.length > 0) json.assetsSkipped = skipped;
 	return binary;
 }
 

@@ -41,7 +41,8 @@ const { startPostgres, startRedis, waitUntil } = require('./services');
  * @param {number} lifetimeSeconds
  */
 function renewalPeriodMs(lifetimeSeconds) {
-	const { skewMs } = require('../../dist/nodes/shared/auth/tokenCache');
+	// A computed path: the type checker must not need dist/ (it is built just before this runs).
+	const { skewMs } = require(path.join(__dirname, '..', '..', 'dist', 'nodes', 'shared', 'auth', 'tokenCache.js'));
 	const lifetimeMs = lifetimeSeconds * 1000;
 	return lifetimeMs - skewMs({ mintedAt: 0, expiresAt: lifetimeMs });
 }

@@ -152,6 +152,39 @@ describe('asking an agent', () => {
 		expect(assetRequests.map((r) => r.query.chat_id)).toEqual([json.chatId, json.chatId]);
 	});
 
+	test('Max Assets and Max Asset Bytes bound what is downloaded per item; what was left is listed in assetsSkipped', async () => {
+		// A server that names 40 assets: only 3 are fetched.
+		interceptStream(CATALOG_PATH, (res) => {
+			const metadata = Array.from({ length: 40 }, (_, i) => ({ kind: 'sql', id: `a${i}` }));
+			const toolReturn = { part_kind: 'tool-return', tool_name: 'sql', tool_call_id: 't1', content: 'ok', metadata };
+			res.write(`data: ${JSON.stringify({ id: 'm1', chat_id: '11111111-2222-4333-8444-555555555555', model_message: { kind: 'request', parts: [toolReturn] } })}\n\n`);
+			res.write(event('m2', 'Done.'));
+			res.end('data: [DONE]\n\n');
+		});
+		const served: string[] = [];
+		for (let i = 0; i < 40; i++) {
+			sim.intercept('GET', `/ai/api/v1/assets/a${i}`, (_req, res) => {
+				served.push(`a${i}`);
+				res.writeHead(200, { 'content-type': 'text/csv' });
+				res.end('x'.repeat(i === 1 ? 5_000 : 1_000));
+			}, { times: 1 });
+		}
+		try {
+			const result = await ask({ options: { downloadAssets: true, maxAssets: 3, maxAssetBytes: 4_000 } });
+			expect(result.error).toBeUndefined();
+			const json = result.items[0].json;
+			// a0 (1,000 bytes) fits; a1 (5,000) does not fit the 3,000 left; a2 and a3 fit; then Max Assets.
+			expect(Object.keys(result.items[0].binary ?? {}).sort()).toEqual(['asset_0', 'asset_2', 'asset_3']);
+			const skipped = json.assetsSkipped as IDataObject[];
+			expect(skipped[0]).toMatchObject({ id: 'a1', reason: expect.stringMatching(/Max Asset Bytes/) });
+			expect(skipped.slice(1).map((s) => s.id)).toEqual(Array.from({ length: 36 }, (_, i) => `a${i + 4}`));
+			expect(skipped[1].reason).toMatch(/Max Assets \(3\)/);
+			expect(served).toEqual(['a0', 'a1', 'a2', 'a3']);
+		} finally {
+			sim.reset();
+		}
+	});
+
 	test('parseJsonAnswer decodes a JSON answer', async () => {
 		const plain = await ask({ agent: byId(JSON_AGENT), message: 'Give JSON' });
 		expect(typeof plain.items[0].json.answer).toBe('string');
