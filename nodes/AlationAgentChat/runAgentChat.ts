@@ -335,14 +335,21 @@ async function downloadAssets(run: RunContext, answer: AssembledAnswer, json: ID
 	return binary;
 }
 
+/**
+ * The content types an asset keeps, with their file extensions. Anything else the server declares
+ * (an HTML page with scripts, say) becomes application/octet-stream with `.bin`: a file n8n would
+ * show or serve as a page must not be the server's choice.
+ */
 const EXTENSIONS: Record<string, string> = {
 	'text/csv': 'csv',
 	'image/png': 'png',
 	'image/jpeg': 'jpg',
+	'image/gif': 'gif',
+	'image/webp': 'webp',
 	'image/svg+xml': 'svg',
 	'application/json': 'json',
+	'application/pdf': 'pdf',
 	'text/plain': 'txt',
-	'text/html': 'html',
 };
 
 /**
@@ -368,8 +375,11 @@ export function assetFile(asset: Asset, contentType: string, bytes: Buffer): { d
 	} else if (mimeType === 'text/plain' && asset.kind === 'sql') {
 		mimeType = 'text/csv';
 	}
+	if (!(mimeType in EXTENSIONS)) mimeType = 'application/octet-stream';
 	const extension = EXTENSIONS[mimeType] ?? 'bin';
-	const safeId = asset.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80);
-	return { data, mimeType, fileName: `${asset.kind}-${safeId}.${extension}` };
+	// Both parts come from the server: only letters, digits, '_' and '-' (and '.' inside the id) reach the name.
+	const safeKind = asset.kind.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'asset';
+	const safeId = asset.id.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/\.{2,}/g, '_').slice(0, 80);
+	return { data, mimeType, fileName: `${safeKind}-${safeId}.${extension}` };
 }
 

@@ -34,3 +34,20 @@ describe('assetFile: the shapes an asset download comes in', () => {
 		expect(assetFile({ kind: 'sql', id: 's1' }, 'application/json', json)).toMatchObject({ data: json, mimeType: 'application/json', fileName: 'sql-s1.json' });
 	});
 });
+
+describe('assetFile: what the server declares is not trusted', () => {
+	test('an HTML page (or any type outside the list) becomes application/octet-stream with .bin', () => {
+		for (const type of ['text/html', 'application/xhtml+xml', 'text/javascript', 'application/x-sh']) {
+			const file = assetFile({ kind: 'chart', id: 'a1' }, type, Buffer.from('<script>alert(1)</script>'));
+			expect(file).toMatchObject({ mimeType: 'application/octet-stream', fileName: 'chart-a1.bin' });
+		}
+		const wrapped = assetFile({ kind: 'chart', id: 'a2' }, 'application/json', Buffer.from(JSON.stringify({ data: '<p>x</p>', mime_type: 'text/html' })));
+		expect(wrapped.mimeType).toBe('application/octet-stream');
+	});
+
+	test('kind and id cannot steer the file name: no path separators, no dot segments', () => {
+		const file = assetFile({ kind: '../../etc/x', id: '../../passwd' }, 'text/csv', Buffer.from('a'));
+		expect(file.fileName).not.toMatch(/\.\.|\//);
+		expect(file.fileName).toMatch(/\.csv$/);
+	});
+});
