@@ -32,6 +32,16 @@ export function parseTokenResponse(grant: TokenGrant, response: TokenHttpRespons
 			hint: `If ${to} is your instance, use it as the address in the credential; otherwise check the address and any proxy in between.`,
 		});
 	}
+	if (status === 407) {
+		// Not Alation's answer: a proxy in between wants credentials. The body is the proxy's page.
+		throw new TokenRequestError({
+			failure: 'rejected',
+			status,
+			tokenUrl: grant.tokenUrl,
+			message: `${grant.label}: a proxy between n8n and the token endpoint answered 407 (Proxy Authentication Required)`,
+			hint: 'The proxy asks for credentials: put them in the proxy variable n8n uses (HTTPS_PROXY=http://user:password@proxy:port; HTTP_PROXY for http:// addresses). The credential itself was not checked.',
+		});
+	}
 	if (status < 200 || status >= 300) {
 		const serverMessage = said(body.json) ?? snippet(body.text);
 		throw new TokenRequestError({

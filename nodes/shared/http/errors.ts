@@ -75,8 +75,22 @@ export function errorCode(error: unknown): string | undefined {
 	return undefined;
 }
 
+/**
+ * The status a proxy answered instead of opening a tunnel (undici: a RequestAbortedError "Proxy
+ * response (407) !== 200 when HTTP Tunneling"), or undefined. It is not an abort: nobody stopped it.
+ */
+export function proxyRefusalStatus(error: unknown): number | undefined {
+	for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+		const match = /Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/.exec(String((e as { message?: unknown }).message ?? ''));
+		if (match) return Number(match[1]);
+		e = (e as { cause?: unknown }).cause;
+	}
+	return undefined;
+}
+
 /** A request ended by an AbortSignal (the execution's cancel signal, or a deadline built on one). */
 export function isAbortError(error: unknown): boolean {
 	const e = error as { name?: unknown; code?: unknown };
+	if (proxyRefusalStatus(error) !== undefined) return false;
 	return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
 }

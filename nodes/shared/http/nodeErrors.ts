@@ -1,3 +1,5 @@
+import { env as processEnv } from 'node:process';
+
 import { NodeApiError, NodeOperationError, UserError } from 'n8n-workflow';
 import type { ICredentialDataDecryptedObject, INode, JsonObject } from 'n8n-workflow';
 
@@ -7,7 +9,7 @@ import { redactDeep, redactSecrets } from '../redact';
 import { oneLine, serverErrorText } from '../serverMessage';
 import { CONNECT_TIMEOUT_MS } from './dispatcher';
 import { RedirectRefusedError } from './client';
-import { errorCode, HttpStatusError, isAbortError } from './errors';
+import { errorCode, HttpStatusError, isAbortError, proxyRefusalStatus } from './errors';
 
 /**
  * The boundary on the credential side (preAuthentication, authenticate: the credential dialog and
@@ -45,11 +47,41 @@ export interface ErrorContext {
 	bodyTimeoutMs?: number;
 }
 
+export const PROXY_AUTH_HINT =
+	'A proxy between n8n and the server asks for credentials: put them in the proxy variable n8n uses (HTTPS_PROXY=http://user:password@proxy:port; HTTP_PROXY for http:// addresses).';
+
+/**
+ * The configured proxy a refused connection was for: the refused socket's address and port are the
+ * proxy's (from HTTPS_PROXY / HTTP_PROXY). Only host and port are named — never the proxy's credentials.
+ */
+function refusedProxy(error: unknown): { address: string; variable: string } | undefined {
+	let socket: { address?: unknown; port?: unknown } | undefined;
+	for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+		if (typeof (e as { address?: unknown }).address === 'string') {
+			socket = e as { address?: unknown; port?: unknown };
+			break;
+		}
+		e = (e as { cause?: unknown }).cause;
+	}
+	if (!socket) return undefined;
+	for (const variable of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) {
+		const value = processEnv[variable];
+		if (!value || !URL.canParse(value)) continue;
+		const url = new URL(value);
+		const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+		const host = url.hostname.replace(/^\[|\]$/g, '');
+		const sameHost = host === socket.address || (host === 'localhost' && (socket.address === '127.0.0.1' || socket.address === '::1'));
+		if (sameHost && port === socket.port) return { address: `${url.hostname}:${port}`, variable };
+	}
+	return undefined;
+}
+
 const DEFAULT_STATUS_HINTS: Record<number, string> = {
 	400: 'The server rejected the request as invalid. Check the values you entered.',
 	401: 'The server refused the access token. If the OAuth client or refresh token was revoked or expired, check the credential; if the credential works elsewhere (its Test button), this endpoint does not accept its kind of token or its identity.',
 	403: 'The identity behind the credential is not allowed to do this. Check the role of the OAuth client (Alation: Admin Settings → Authentication → OAuth Client Applications) or of the user.',
 	404: 'Not found. Check the base URL in the credential and the ids you entered.',
+	407: PROXY_AUTH_HINT,
 	408: 'The server timed out waiting for the request. Try again.',
 	409: 'The server reports a conflict with the current state. Try again in a moment.',
 	413: 'The request is too large for the server. Send less data.',
@@ -97,6 +129,13 @@ function seconds(ms: number | undefined): string {
 
 /** Names network, TLS and timeout failures; undefined when `error` is none of those. */
 export function describeNetworkError(error: unknown, ctx: Pick<ErrorContext, 'headersTimeoutMs' | 'bodyTimeoutMs'> = {}): NetworkCause | undefined {
+	const proxyStatus = proxyRefusalStatus(error);
+	if (proxyStatus !== undefined) {
+		return {
+			message: `The proxy refused to connect to ${hostOf(error)} (it answered ${proxyStatus}${proxyStatus === 407 ? ' Proxy Authentication Required' : ''})`,
+			hint: proxyStatus === 407 ? PROXY_AUTH_HINT : 'Check that the proxy n8n uses (HTTPS_PROXY, HTTP_PROXY) allows connections to this host, or exclude the host with NO_PROXY.',
+		};
+	}
 	let code = errorCode(error);
 	// axios (n8n's own request helper, which fetches the credentials' tokens) reports a body cut mid-way
 	// as ERR_BAD_RESPONSE "stream has been aborted": the connection was closed.
@@ -110,11 +149,19 @@ export function describeNetworkError(error: unknown, ctx: Pick<ErrorContext, 'he
 				message: `Could not resolve the host name ${host} (DNS)`,
 				hint: 'Check the base URL in the credential for typos, and that the n8n server can resolve that host (DNS, VPN).',
 			};
-		case 'ECONNREFUSED':
+		case 'ECONNREFUSED': {
+			const proxy = refusedProxy(error);
+			if (proxy) {
+				return {
+					message: `The connection to the proxy ${proxy.address} (${proxy.variable}) was refused`,
+					hint: `The proxy n8n is set to use is not accepting connections. Check that it is running and that ${proxy.variable} points at it.`,
+				};
+			}
 			return {
 				message: `The connection to ${host} was refused`,
 				hint: 'Check the base URL and port, and that the server is running and reachable from the n8n server. If you need a proxy, set HTTPS_PROXY for n8n.',
 			};
+		}
 		case 'ECONNRESET':
 		case 'EPIPE':
 		case 'UND_ERR_SOCKET':
