@@ -2,7 +2,7 @@
  * Base URLs as users paste them: with or without scheme, with a trailing slash, sometimes a whole
  * page address. We accept what is unambiguous and reject the rest with a message saying what to type.
  */
-import { CredentialInputError } from './auth/credentialInputError';
+import { CredentialInputError } from './credentialInputError';
 
 /**
  * Returns `scheme://host[:port]` with no trailing slash.

@@ -1,7 +1,7 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { normalizeBaseUrl } from '../url';
-import { CredentialInputError } from './credentialInputError';
+import { CredentialInputError } from '../credentialInputError';
 import { alationClientCredentialsGrant, alationRefreshTokenGrant, openIdConnectGrant } from './grants';
 import type { TokenGrant } from './types';
 
