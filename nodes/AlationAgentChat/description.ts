@@ -30,7 +30,7 @@ export const agentChatProperties: INodeProperties[] = [
 				displayName: 'By ID',
 				name: 'id',
 				type: 'string',
-				placeholder: 'catalog_search_agent or 0b7e…-uuid',
+				placeholder: 'e.g. catalog_search_agent, or a custom agent\'s UUID',
 				hint: "A built-in agent's ref (e.g. catalog_search_agent) or a custom agent's UUID",
 				// No `validation` regex here: n8n runs it with a 250 ms limit before the node, and on a busy
 				// worker it timed out and failed the execution (1 in 650 under load). The node checks the
@@ -45,7 +45,7 @@ export const agentChatProperties: INodeProperties[] = [
 		typeOptions: { rows: 3 },
 		default: '',
 		required: true,
-		placeholder: 'Find me sales related tables',
+		placeholder: 'e.g. Find me sales related tables',
 		description: 'What to ask the agent',
 	},
 	{
@@ -53,7 +53,7 @@ export const agentChatProperties: INodeProperties[] = [
 		name: 'chatId',
 		type: 'string',
 		default: '',
-		placeholder: '={{ $json.chatId }}',
+		placeholder: 'e.g. {{ $json.chatId }}',
 		description:
 			'To continue a conversation, the chatId output by an earlier run. Leave empty to start a new chat.',
 	},
@@ -61,7 +61,7 @@ export const agentChatProperties: INodeProperties[] = [
 		displayName: 'Options',
 		name: 'options',
 		type: 'collection',
-		placeholder: 'Add Option',
+		placeholder: 'Add option',
 		default: {},
 		options: [
 			{
