@@ -22,7 +22,8 @@ export class AlationAgentChat implements INodeType {
 		group: ['transform'],
 		version: 1,
 		// In expressions a resource locator is its plain value (checked in n8n 2.41).
-		subtitle: '={{ $parameter["agent"] }}',
+		// The name picked from the list (a custom agent's UUID means nothing on the canvas), else the ref.
+		subtitle: '={{ $parameter["agent"].cachedResultName || $parameter["agent"].value || $parameter["agent"] }}',
 		description:
 			'Ask an Alation Agent Studio agent a question about your data catalog or data products and get its answer, tool calls and result files',
 		defaults: { name: 'Alation Agent Chat' },

@@ -8,6 +8,8 @@ import { DEFAULTS } from './description';
 export interface AgentChatInput {
 	/** A built-in agent's ref or a custom agent's UUID. */
 	agent: string;
+	/** The agent's display name when it was picked from the list (n8n keeps it with the value), else null. */
+	agentName: string | null;
 	message: string;
 	chatId?: string;
 	/** The request body: `{ message, data_product_id?, …, ...inputPayload }`. */
@@ -68,6 +70,9 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number): A
 		throw invalid(ctx, itemIndex, `Agent "${agent.slice(0, 80)}" is not an agent ref or UUID`, "Type a built-in agent's ref such as catalog_search_agent, or a custom agent's UUID.");
 	}
 
+	const locator = ctx.getNodeParameter('agent', itemIndex, {}, { extractValue: false }) as { cachedResultName?: unknown };
+	const listed = typeof locator?.cachedResultName === 'string' ? locator.cachedResultName.replace(/ \(custom\)$/, '').trim() : '';
+
 	const rawMessage = ctx.getNodeParameter('message', itemIndex, '');
 	const message = typeof rawMessage === 'string' ? rawMessage : rawMessage === undefined || rawMessage === null ? '' : JSON.stringify(rawMessage);
 	if (message.trim() === '') {
@@ -113,6 +118,7 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number): A
 
 	return {
 		agent,
+		agentName: listed === '' ? null : listed,
 		message,
 		chatId,
 		body,

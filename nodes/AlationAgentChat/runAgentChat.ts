@@ -282,6 +282,7 @@ function outputJson(answer: AssembledAnswer, input: AgentChatInput, durationMs: 
 		answer: parsed !== undefined ? (parsed as IDataObject) : answer.answer,
 		chatId: answer.chatId ?? input.chatId ?? null,
 		agent: input.agent,
+		agentName: input.agentName,
 		status: answer.status,
 		toolCalls: answer.toolCalls.map((c) => ({ id: c.id, name: c.name, args: c.args as IDataObject, ...(c.pendingApproval ? { pendingApproval: true } : {}) })),
 		toolResults: answer.toolResults.map((r) => ({ id: r.id, name: r.name, content: r.content as IDataObject })),

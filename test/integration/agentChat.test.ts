@@ -185,6 +185,14 @@ describe('asking an agent', () => {
 		}
 	});
 
+	test('a custom agent picked from the list: the output names it (agentName), not only by its UUID; typed by id: agentName is null', async () => {
+		const picked = await ask({ agent: { __rl: true, mode: 'list', value: SALES_HELPER, cachedResultName: 'Sales Helper (custom)' } });
+		expect(picked.items[0].json).toMatchObject({ agent: SALES_HELPER, agentName: 'Sales Helper' });
+		const typed = await ask({ agent: byId('catalog_search_agent') });
+		expect(typed.items[0].json).toMatchObject({ agent: 'catalog_search_agent', agentName: null });
+		expect(node.description.subtitle).toContain('cachedResultName');
+	});
+
 	test('parseJsonAnswer decodes a JSON answer', async () => {
 		const plain = await ask({ agent: byId(JSON_AGENT), message: 'Give JSON' });
 		expect(typeof plain.items[0].json.answer).toBe('string');
