@@ -15,6 +15,7 @@ const path = require('node:path');
 
 const { executeWorkflow } = require('../../scripts/lib/n8n');
 const { formatDuration } = require('../../scripts/lib/log');
+const { jestResults } = require('../../scripts/lib/report');
 
 /**
  * @typedef {object} CheckResult
@@ -136,35 +137,17 @@ class Harness {
 	 * @param {number} startTime
 	 */
 	jestJson(startTime) {
-		const passed = this.results.filter((r) => r.status === 'pass').length;
-		const failed = this.results.length - passed;
-		return {
-			success: failed === 0,
+		return jestResults(
+			'test/e2e/run.js',
 			startTime,
-			numTotalTestSuites: 1,
-			numPassedTestSuites: failed === 0 ? 1 : 0,
-			numFailedTestSuites: failed === 0 ? 0 : 1,
-			numTotalTests: this.results.length,
-			numPassedTests: passed,
-			numFailedTests: failed,
-			numPendingTests: 0,
-			testResults: [
-				{
-					name: 'test/e2e/run.js',
-					status: failed === 0 ? 'passed' : 'failed',
-					startTime,
-					endTime: Date.now(),
-					assertionResults: this.results.map((r) => ({
-						title: r.name,
-						fullName: r.name,
-						status: r.status === 'pass' ? 'passed' : 'failed',
-						duration: r.durationMs,
-						failureMessages: r.error ? [r.error] : [],
-						e2e: { runs: r.runs, tokenMints: r.mints, unauthorized: r.unauthorized, note: r.note },
-					})),
-				},
-			],
-		};
+			this.results.map((r) => ({
+				title: r.name,
+				status: r.status === 'pass' ? 'passed' : 'failed',
+				duration: r.durationMs,
+				failureMessages: r.error ? [r.error] : [],
+				e2e: { runs: r.runs, tokenMints: r.mints, unauthorized: r.unauthorized, note: r.note },
+			})),
+		);
 	}
 }
 

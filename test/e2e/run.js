@@ -31,6 +31,7 @@ const { login, startServer } = require('../../scripts/lib/server');
 const { itemsOf } = require('../../scripts/lib/run-data');
 const { startLocalSimulator } = require('../../scripts/lib/simulator');
 const { answerText, DEMO } = require('../simulator');
+const { crashResults, scanForSecrets, writeResults } = require('../../scripts/lib/report');
 const { Harness } = require('./harness');
 const { descriptionsFromServed, loadDescriptions, validateExample } = require('./validate-examples');
 const { CHAT_WEBHOOK_ID, e2eWorkflows } = require('./workflows');
@@ -602,11 +603,8 @@ async function main() {
 
 	// 13. No secret in any raw output of any n8n command (imports and executions, stdout and stderr).
 	await h.check('no secret in the raw output of any n8n run', async () => {
-		let bytes = 0;
-		for (const output of h.outputs) {
-			bytes += output.text.length;
-			for (const s of secrets) assert.ok(!output.text.includes(s), `a secret (${s.slice(0, 3)}…) in the output of ${output.label}`);
-		}
+		const { problems, bytes } = scanForSecrets(h.outputs.map((o) => ({ label: `the output of ${o.label}`, text: o.text })), secrets);
+		assert.deepEqual(problems, []);
 		return `${h.outputs.length} outputs, ${Math.round(bytes / 1024)} KB scanned for ${secrets.length} secrets`;
 	});
 
@@ -618,8 +616,7 @@ async function main() {
 	const counts = [`${h.results.length - failed} passed`, `${failed} failed`];
 	if (badMessage) info(`\nWrong-secret error as users see it: ${badMessage}`);
 	if (jsonOut) {
-		fs.mkdirSync(path.dirname(path.resolve(jsonOut)), { recursive: true });
-		fs.writeFileSync(jsonOut, JSON.stringify(h.jestJson(startTime), null, 2));
+		writeResults(jsonOut, h.jestJson(startTime));
 		info(`results: ${jsonOut}`);
 	}
 	passed = failed === 0;
@@ -632,10 +629,7 @@ async function main() {
 
 main().catch(async (error) => {
 	process.stderr.write(`\ne2e suite failed to run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-	if (jsonOut) {
-		fs.mkdirSync(path.dirname(path.resolve(jsonOut)), { recursive: true });
-		fs.writeFileSync(jsonOut, JSON.stringify({ success: false, numTotalTestSuites: 1, numFailedTestSuites: 1, numPassedTests: 0, numFailedTests: 1, numTotalTests: 1, testResults: [] }, null, 2));
-	}
+	if (jsonOut) writeResults(jsonOut, crashResults());
 	await runCleanups();
 	process.exit(1);
 });

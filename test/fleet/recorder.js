@@ -11,6 +11,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { tailLines } = require('../../scripts/lib/proc');
+const { scanForSecrets } = require('../../scripts/lib/report');
 
 /** What each process keeps in memory (its file has everything). */
 const MEMORY_TAIL_CHARS = 256 * 1024;
@@ -115,20 +116,16 @@ class Recorder {
 	 * @param {string[]} secrets
 	 */
 	scan(secrets) {
-		/** @type {string[]} */
-		const problems = [];
-		let bytes = 0;
-		for (const entry of this.entries) {
+		const sources = this.entries.map((entry) => {
 			let text = '';
 			try {
 				text = fs.readFileSync(entry.file, 'utf8');
 			} catch {
 				text = entry.tail();
 			}
-			bytes += text.length;
-			for (const secret of secrets) if (text.includes(secret)) problems.push(`a secret (${secret.slice(0, 3)}…) in the output of ${entry.label}`);
-		}
-		return { problems, bytes, files: this.entries.length };
+			return { label: `the output of ${entry.label}`, text };
+		});
+		return { ...scanForSecrets(sources, secrets), files: this.entries.length };
 	}
 
 	/**

@@ -31,6 +31,7 @@ const { isStopping, onCleanup, runCleanups, startTracked, stop, stopAll, tailLin
 const { login, startServer } = require('../../scripts/lib/server');
 const { startLocalSimulator } = require('../../scripts/lib/simulator');
 const { answerText } = require('../simulator');
+const { crashResults, jestResults, writeResults } = require('../../scripts/lib/report');
 const { Recorder } = require('./recorder');
 const { startPostgres, startRedis, waitUntil } = require('./services');
 
@@ -232,7 +233,7 @@ async function main() {
 	} catch (error) {
 		if (!isStopping()) {
 			process.stderr.write(`\nfleet suite failed to run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-			if (jsonOut) writeJson({ success: false, numTotalTestSuites: 1, numFailedTestSuites: 1, numPassedTests: 0, numFailedTests: 1, numTotalTests: 1, testResults: [] });
+			writeJson(crashResults());
 		}
 		passed = false;
 	}
@@ -250,8 +251,7 @@ async function main() {
 /** @param {object} json */
 function writeJson(json) {
 	if (!jsonOut) return;
-	fs.mkdirSync(path.dirname(path.resolve(jsonOut)), { recursive: true });
-	fs.writeFileSync(jsonOut, JSON.stringify(json, null, 2));
+	writeResults(jsonOut, json);
 	info(`results: ${jsonOut}`);
 }
 
@@ -690,30 +690,17 @@ async function oneExecutionError(scenario, afterId, env) {
  * @param {number} startTime
  */
 function jestJson(results, scan, startTime) {
-	const tests = [
+	return jestResults('test/fleet/run.js', startTime, [
 		...results.map((r) => ({
 			title: r.name,
 			fullName: `fleet: ${r.name}`,
-			status: r.pass ? 'passed' : 'failed',
+			status: r.pass ? /** @type {const} */ ('passed') : /** @type {const} */ ('failed'),
 			duration: r.durationMs,
 			failureMessages: r.pass ? [] : [`${r.mints} mints (limit ${r.mintLimit}), ${r.unauthorized}×401, ${r.failedCalls} failed calls, ${r.failedExecutions} failed executions; ${r.problems.slice(0, 3).join('; ')}`],
 			fleet: r,
 		})),
 		{ title: 'no secret in the raw output', fullName: 'fleet: no secret in the raw output', status: scan.problems.length === 0 ? 'passed' : 'failed', duration: 0, failureMessages: scan.problems },
-	];
-	const failed = tests.filter((t) => t.status === 'failed').length;
-	return {
-		success: failed === 0,
-		startTime,
-		numTotalTestSuites: 1,
-		numPassedTestSuites: failed === 0 ? 1 : 0,
-		numFailedTestSuites: failed === 0 ? 0 : 1,
-		numTotalTests: tests.length,
-		numPassedTests: tests.length - failed,
-		numFailedTests: failed,
-		numPendingTests: 0,
-		testResults: [{ name: 'test/fleet/run.js', status: failed === 0 ? 'passed' : 'failed', startTime, endTime: Date.now(), assertionResults: tests }],
-	};
+	]);
 }
 
 main().catch(async (error) => {

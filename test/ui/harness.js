@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { formatDuration } = require('../../scripts/lib/log');
+const { jestResults } = require('../../scripts/lib/report');
 
 /**
  * @typedef {object} UiCheckResult
@@ -173,36 +174,17 @@ class UiHarness {
 	 * @param {number} startTime
 	 */
 	jestJson(startTime) {
-		const passed = this.results.filter((r) => r.status === 'pass').length;
-		const failed = this.results.filter((r) => r.status === 'fail').length;
-		const pending = this.results.filter((r) => r.status === 'known').length;
-		return {
-			success: failed === 0,
+		return jestResults(
+			'test/ui/run.js',
 			startTime,
-			numTotalTestSuites: 1,
-			numPassedTestSuites: failed === 0 ? 1 : 0,
-			numFailedTestSuites: failed === 0 ? 0 : 1,
-			numTotalTests: this.results.length,
-			numPassedTests: passed,
-			numFailedTests: failed,
-			numPendingTests: pending,
-			testResults: [
-				{
-					name: 'test/ui/run.js',
-					status: failed === 0 ? 'passed' : 'failed',
-					startTime,
-					endTime: Date.now(),
-					assertionResults: this.results.map((r) => ({
-						title: `${r.id}. ${r.name}`,
-						fullName: `${r.id}. ${r.name}`,
-						status: { pass: 'passed', fail: 'failed', known: 'pending' }[r.status],
-						duration: r.durationMs,
-						failureMessages: r.status === 'fail' && r.error ? [r.error] : [],
-						ui: { retries: r.retries, screenshots: r.screenshots, note: r.note, knownProblem: r.status === 'known' ? r.error : undefined },
-					})),
-				},
-			],
-		};
+			this.results.map((r) => ({
+				title: `${r.id}. ${r.name}`,
+				status: /** @type {const} */ ({ pass: 'passed', fail: 'failed', known: 'pending' })[r.status],
+				duration: r.durationMs,
+				failureMessages: r.status === 'fail' && r.error ? [r.error] : [],
+				ui: { retries: r.retries, screenshots: r.screenshots, note: r.note, knownProblem: r.status === 'known' ? r.error : undefined },
+			})),
+		);
 	}
 }
 

@@ -32,6 +32,7 @@ const { OWNER, startServer } = require('../../scripts/lib/server');
 const { startLocalSimulator } = require('../../scripts/lib/simulator');
 const { AGENTS, answerText, DEMO } = require('../simulator');
 const { ensureChromium, launchBrowser, loadPlaywright } = require('./browser');
+const { crashResults, scanForSecrets, writeResults } = require('../../scripts/lib/report');
 const { KnownProblem, UiHarness } = require('./harness');
 
 /** The whole suite (n8n and Chromium installs excluded) must finish in this time. */
@@ -540,11 +541,8 @@ async function main() {
 			{ label: 'results table', text: h.table() },
 			...received,
 		];
-		let bytes = 0;
-		for (const source of sources) {
-			bytes += source.text.length;
-			for (const s of secrets) assert.ok(!source.text.includes(s), `a secret (${s.slice(0, 3)}…) in ${source.label}`);
-		}
+		const { problems, bytes } = scanForSecrets(sources, secrets);
+		assert.deepEqual(problems, []);
 		return `${sources.length} texts (${h.outputFiles.length} saved files, ${received.length} answers and push frames from n8n), ${Math.round(bytes / 1024)} KB scanned for ${secrets.length} secrets`;
 	});
 
@@ -554,8 +552,7 @@ async function main() {
 	const known = h.results.filter((r) => r.status === 'known').length;
 	const passedCount = h.results.filter((r) => r.status === 'pass').length;
 	if (jsonOut) {
-		fs.mkdirSync(path.dirname(path.resolve(jsonOut)), { recursive: true });
-		fs.writeFileSync(jsonOut, JSON.stringify(h.jestJson(startTime), null, 2));
+		writeResults(jsonOut, h.jestJson(startTime));
 		info(`\nresults: ${jsonOut}`);
 	}
 	passed = failed === 0;
@@ -571,10 +568,7 @@ async function main() {
 
 main().catch(async (error) => {
 	process.stderr.write(`\nUI suite failed to run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-	if (jsonOut) {
-		fs.mkdirSync(path.dirname(path.resolve(jsonOut)), { recursive: true });
-		fs.writeFileSync(jsonOut, JSON.stringify({ success: false, numTotalTestSuites: 1, numFailedTestSuites: 1, numPassedTests: 0, numFailedTests: 1, numTotalTests: 1, testResults: [] }, null, 2));
-	}
+	if (jsonOut) writeResults(jsonOut, crashResults());
 	await runCleanups();
 	process.exit(1);
 });
