@@ -30,6 +30,16 @@ export function identityKey(grant: TokenGrant): string {
 	return createHash('sha256').update(material(grant)).digest('base64url');
 }
 
+/**
+ * The package's one slow derivation from a grant's secret material (scrypt, salted): the stored
+ * fingerprint here, and the fleet's key names and cipher key (token/fleet.ts).
+ */
+export async function slowDigest(grant: TokenGrant, salt: Buffer | string, bytes: number): Promise<Buffer> {
+	return await new Promise<Buffer>((resolve, reject) => {
+		scrypt(material(grant), salt, bytes, SCRYPT, (error, derived) => (error ? reject(error) : resolve(derived)));
+	});
+}
+
 const memo = new Map<string, Promise<Buffer>>();
 /** The salt this process uses for an identity that has none stored yet (one per identity). */
 const ownSalts = new Map<string, string>();
@@ -38,9 +48,7 @@ function derive(grant: TokenGrant, salt: string): Promise<Buffer> {
 	const key = `${identityKey(grant)}|${salt}`;
 	let pending = memo.get(key);
 	if (!pending) {
-		pending = new Promise<Buffer>((resolve, reject) => {
-			scrypt(material(grant), Buffer.from(salt, 'base64url'), HASH_BYTES, SCRYPT, (error, hash) => (error ? reject(error) : resolve(hash)));
-		});
+		pending = slowDigest(grant, Buffer.from(salt, 'base64url'), HASH_BYTES);
 		pending.catch(() => memo.delete(key));
 		memo.set(key, pending);
 		if (memo.size > MAX_MEMO) memo.delete(memo.keys().next().value as string);

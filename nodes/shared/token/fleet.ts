@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { argv as processArgv, env as processEnv } from 'node:process';
 import { clearInterval, setInterval } from 'node:timers';
@@ -7,7 +7,7 @@ import Redis from 'ioredis';
 import type { Cluster, RedisOptions } from 'ioredis';
 import { LoggerProxy } from 'n8n-workflow';
 
-import { identityKey } from '../auth/identity';
+import { identityKey, slowDigest } from '../auth/identity';
 import type { AccessToken, TokenGrant } from '../auth/types';
 
 /*
@@ -27,7 +27,6 @@ import type { AccessToken, TokenGrant } from '../auth/types';
 /** A mint lock lives this long unless its holder renews it (every LOCK_RENEW_MS while it mints). */
 export const LOCK_TTL_MS = 5_000;
 const LOCK_RENEW_MS = 2_000;
-const SCRYPT = { N: 1 << 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const FORMAT = 'v1';
 
 /** Releases a mint lock (only if this process still holds it). */
@@ -127,10 +126,7 @@ export class RedisFleet implements Fleet {
 async function deriveKeys(grant: TokenGrant, prefix: string): Promise<Keys> {
 	// Salted with what identifies the credential without being secret: each credential gets its own.
 	const salt = `n8n-nodes-alation fleet ${FORMAT}\u0000${grant.tokenUrl}\u0000${grant.principal}`;
-	const material = [grant.tokenUrl, grant.principal, ...grant.secrets].join('\u0000');
-	const bytes = await new Promise<Buffer>((resolve, reject) => {
-		scrypt(material, salt, 48, SCRYPT, (error, derived) => (error ? reject(error) : resolve(derived)));
-	});
+	const bytes = await slowDigest(grant, salt, 48);
 	const name = bytes.subarray(32).toString('base64url');
 	const keyName = (kind: 'token' | 'lock') => [prefix, 'n8n-nodes-alation', kind, name].join(':');
 	return { token: keyName('token'), lock: keyName('lock'), cipherKey: bytes.subarray(0, 32) };
