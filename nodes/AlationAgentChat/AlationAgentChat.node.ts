@@ -1,14 +1,20 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
+import { HttpStatusError } from '../shared/http/errors';
 import { carryItemData, runPerItem } from '../shared/items';
 import { CredentialSession } from '../shared/session';
 import { agentChatError } from './agentChatError';
 import { ChatLocks } from './chatLocks';
+import { chatMemory } from './chatMemory';
 import { readAgentChatInput, readConcurrency } from './chatRequest';
+import type { AgentChatInput } from './chatRequest';
+import { chatSessionOf } from './chatSession';
 import { agentChatProperties } from './description';
 import { searchAgents } from './listAgents';
 import { runAgentChat } from './runAgentChat';
+import type { RunContext } from './runAgentChat';
+import { compactToolResult } from './toolResult';
 
 /**
  * Sends a message to an Alation Agent Studio agent, reads its Server-Sent-Events answer and
@@ -38,11 +44,12 @@ export class AlationAgentChat implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const concurrency = readConcurrency(this);
-		// Older n8n versions have no streaming helpers.
-		const streaming = typeof this.isStreaming === 'function' && this.isStreaming();
 		// As an AI Agent's tool the node's type is `<name>Tool`: a failed call is returned to the agent
 		// as the tool's output, so it can react, instead of failing the whole workflow.
 		const asTool = this.getNode().type.endsWith('Tool');
+		// Older n8n versions have no streaming helpers. As a tool the node never streams: its answer is
+		// for the AI Agent's model, and the chat gets the AI Agent's own answer (n8n streams that).
+		const streaming = !asTool && typeof this.isStreaming === 'function' && this.isStreaming();
 		const locks = new ChatLocks();
 		const node = this.getNode();
 
@@ -55,11 +62,11 @@ export class AlationAgentChat implements INodeType {
 				let session: CredentialSession | undefined;
 				let idleTimeoutMs: number | undefined;
 				try {
-					const input = readAgentChatInput(this, itemIndex);
+					const input = readAgentChatInput(this, itemIndex, { asTool });
 					idleTimeoutMs = input.idleTimeoutMs;
 					session = await CredentialSession.open(this, 'alationApi', itemIndex);
 					const run = { ctx: this, session, input, itemIndex, streaming };
-					const output = await locks.run(input.chatId, async () => await runAgentChat(run));
+					const output = await locks.run(input.chatId, async () => await runInChatSession(run, asTool));
 					if (streaming) this.sendChunk('end', itemIndex);
 					return output;
 				} catch (error) {
@@ -69,6 +76,9 @@ export class AlationAgentChat implements INodeType {
 						this.sendChunk('error', itemIndex, failure.message);
 						this.sendChunk('end', itemIndex);
 					}
+					// The AI Agent gets the error as the tool's output and the execution may well succeed:
+					// n8n's log is where an operator sees that a tool call failed (messages carry no secret).
+					if (asTool) this.logger.warn(`Alation Agent Chat "${node.name}" failed as an AI Agent tool: ${failure.message}`, { itemIndex });
 					throw failure;
 				}
 			},
@@ -76,6 +86,41 @@ export class AlationAgentChat implements INodeType {
 			(error, itemIndex) => agentChatError(error, { node, itemIndex, secrets: [] }),
 			{ concurrency, errorsAsOutput: asTool },
 		);
-		return [items];
+		if (!asTool) return [items];
+		const full = (this.getNodeParameter('options', 0, {}) as { toolResult?: string }).toolResult === 'full';
+		return [full ? items : items.map(compactToolResult)];
 	}
+}
+
+/**
+ * Runs the item; in a Chat Trigger's workflow with Chat ID empty, inside the n8n chat session's
+ * Alation chat (chatMemory.ts), so a follow-up keeps its context. A remembered chat Alation no longer
+ * knows (404: nothing ran) is forgotten and the message starts a new chat.
+ */
+async function runInChatSession(run: RunContext, asTool: boolean): Promise<INodeExecutionData> {
+	const { ctx, input, itemIndex } = run;
+	const key = !asTool && input.chatId === undefined && input.continueChatSession ? chatSessionOf(ctx, itemIndex, input.agent) : undefined;
+	if (!key) return await runAgentChat(run);
+	const remembered = await chatMemory.recall(key);
+	const inChat = (chatId: string | undefined): RunContext => ({ ...run, input: { ...input, chatId } satisfies AgentChatInput });
+	let output: INodeExecutionData;
+	if (remembered === undefined) {
+		output = await runAgentChat(run);
+	} else {
+		const result = await runAgentChat(inChat(remembered)).then(
+			(value) => ({ value }),
+			(error: unknown) => ({ error }),
+		);
+		if ('value' in result) {
+			output = result.value;
+		} else if (result.error instanceof HttpStatusError && result.error.status === 404) {
+			await chatMemory.forget(key);
+			output = await runAgentChat(run);
+		} else {
+			throw result.error;
+		}
+	}
+	const chatId = output.json.chatId;
+	if (typeof chatId === 'string' && chatId !== '') await chatMemory.remember(key, chatId);
+	return output;
 }

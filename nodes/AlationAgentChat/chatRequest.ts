@@ -23,6 +23,21 @@ export interface AgentChatInput {
 	timeoutMs: number;
 	idleTimeoutMs: number;
 	maxRetries: number;
+	/** In a Chat Trigger's workflow with Chat ID empty: continue the n8n chat session's Alation chat. */
+	continueChatSession: boolean;
+	/** As an AI Agent's tool: what the model gets back. */
+	toolResult: 'compact' | 'full';
+}
+
+/**
+ * What language models write when a tool parameter has nothing to say: n8n makes every `$fromAI`
+ * parameter required, so a model asked for a Chat ID on a first question sends one of these.
+ */
+const PLACEHOLDER_CHAT_IDS = new Set(['null', 'undefined', 'none', 'nil', 'new', 'n/a', 'na', '-', 'empty', '""', "''"]);
+
+/** Reading an item's input differs as an AI Agent's tool: the model, not a workflow builder, wrote it. */
+export interface ReadOptions {
+	asTool?: boolean;
 }
 
 function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string, description: string): NodeOperationError {
@@ -60,7 +75,7 @@ function optionalText(value: unknown): string | undefined {
 	return text === '' ? undefined : text;
 }
 
-export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number): AgentChatInput {
+export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number, { asTool = false }: ReadOptions = {}): AgentChatInput {
 	const agent = String(ctx.getNodeParameter('agent', itemIndex, '', { extractValue: true }) ?? '').trim();
 	if (agent === '') {
 		throw invalid(ctx, itemIndex, 'Agent is empty', "Choose an agent from the list, or type a built-in agent's ref (e.g. catalog_search_agent) or a custom agent's UUID.");
@@ -79,8 +94,17 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number): A
 		throw invalid(ctx, itemIndex, 'Message is empty', 'Type the question for the agent, or map it from an earlier node, e.g. {{ $json.question }}.');
 	}
 
-	const chatId = optionalText(ctx.getNodeParameter('chatId', itemIndex, ''));
+	let chatId = optionalText(ctx.getNodeParameter('chatId', itemIndex, ''));
+	if (asTool && chatId !== undefined && PLACEHOLDER_CHAT_IDS.has(chatId.toLowerCase())) chatId = undefined;
 	if (chatId !== undefined && !isUuid(chatId)) {
+		if (asTool) {
+			throw invalid(
+				ctx,
+				itemIndex,
+				`chatId "${chatId.slice(0, 80)}" is not a chat ID`,
+				'Send the chatId (a UUID) from an earlier answer of this tool to continue that conversation, or an empty chatId to start a new one.',
+			);
+		}
 		throw invalid(
 			ctx,
 			itemIndex,
@@ -130,6 +154,8 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number): A
 		timeoutMs: positiveSeconds(ctx, itemIndex, options.timeout, 'Timeout', DEFAULTS.timeout),
 		idleTimeoutMs: positiveSeconds(ctx, itemIndex, options.idleTimeout, 'Idle Timeout', DEFAULTS.idleTimeout),
 		maxRetries,
+		continueChatSession: options.continueChatSession !== false,
+		toolResult: options.toolResult === 'full' ? 'full' : 'compact',
 	};
 }
 

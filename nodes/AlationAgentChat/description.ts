@@ -10,6 +10,9 @@ export const DEFAULTS = {
 	maxAssetBytes: 100 * 1024 * 1024,
 } as const;
 
+/** As an AI Agent's tool (Tool Result: Compact), the answer given to the model is cut to this length. */
+export const TOOL_ANSWER_CHARS = 20_000;
+
 export const agentChatProperties: INodeProperties[] = [
 	{
 		displayName: 'Agent',
@@ -78,6 +81,14 @@ export const agentChatProperties: INodeProperties[] = [
 				typeOptions: { minValue: 1, maxValue: 20 },
 				default: DEFAULTS.concurrency,
 				description: 'How many items to run at the same time. Items with the same Chat ID never run at the same time.',
+			},
+			{
+				displayName: 'Continue Chat Session',
+				name: 'continueChatSession',
+				type: 'boolean',
+				default: true,
+				description:
+					"Whether, in a workflow started by a Chat Trigger and with Chat ID empty, to continue the Alation chat of the n8n chat session (its sessionId), so follow-ups keep their context. Off: every message starts a new Alation chat.",
 			},
 			{
 				displayName: 'Data Product ID',
@@ -178,6 +189,21 @@ export const agentChatProperties: INodeProperties[] = [
 				default: '{}',
 				description:
 					'Answers to tool calls waiting for approval: {"<tool call id>": true} to approve, false to reject. Use with the Chat ID of the waiting chat.',
+			},
+			{
+				displayName: 'Tool Result',
+				name: 'toolResult',
+				type: 'options',
+				options: [
+					{
+						name: 'Compact',
+						value: 'compact',
+						description: `The answer (at most ${TOOL_ANSWER_CHARS.toLocaleString('en-US')} characters), chatId and status; on failure the error and its hint`,
+					},
+					{ name: 'Full Item', value: 'full', description: 'The whole output item: tool calls, tool results, assets, timings' },
+				],
+				default: 'compact',
+				description: "Only when the node runs as an AI Agent's tool: what the model gets back",
 			},
 		],
 	},

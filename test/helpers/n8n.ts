@@ -631,6 +631,13 @@ export interface RunNodeOptions {
 	typeVersion?: number;
 	/** Optional: name of the node in the workflow (default `description.defaults.name ?? displayName`). */
 	nodeName?: string;
+	/** Optional: the node's id (default: a new UUID per run; set it to be the same node in several runs). */
+	nodeId?: string;
+	/**
+	 * Optional: the type the start node has in the workflow (it still just emits `items`), e.g. n8n's
+	 * Chat Trigger, for what a node sees of its parents (`getParentNodes`).
+	 */
+	startNodeType?: string;
 }
 
 export interface RunNodeResult {
@@ -731,8 +738,9 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 		helper = new TestCredentialsHelper(options.credentialTypes ?? [], Object.values(credentialSlots));
 	}
 
+	const startNodeType = options.startNodeType ?? HARNESS_START_NODE_TYPE;
 	const nodeTypes = new TestNodeTypes({
-		[HARNESS_START_NODE_TYPE]: harnessStartNodeType,
+		[startNodeType]: harnessStartNodeType,
 		[nodeTypeName]: nodeType,
 	});
 
@@ -741,13 +749,13 @@ export async function runNode(options: RunNodeOptions): Promise<RunNodeResult> {
 	const startNode: INode = {
 		id: randomUUID(),
 		name: HARNESS_START_NODE_NAME,
-		type: HARNESS_START_NODE_TYPE,
+		type: startNodeType,
 		typeVersion: 1,
 		position: [0, 0],
 		parameters: {},
 	};
 	const testNode: INode = {
-		id: randomUUID(),
+		id: options.nodeId ?? randomUUID(),
 		name: nodeName,
 		type: nodeTypeName,
 		typeVersion: options.typeVersion ?? highestVersion(description.version),

@@ -6,7 +6,7 @@ import { LoggerProxy } from 'n8n-workflow';
 import { identityKey, identityOf, isIdentityOf } from '../auth/identity';
 import { TokenCache } from '../auth/tokenCache';
 import type { AccessToken, PostFn, TokenGrant } from '../auth/types';
-import { redisFleetFromEnvironment } from './fleet';
+import { sharedRedisFleet } from './fleet';
 import type { Fleet } from './fleet';
 import { requestToken } from './requestToken';
 
@@ -378,4 +378,4 @@ function toNumber(value: unknown): number | undefined {
  * The one authority of this process, shared by both credentials and every node. In n8n queue mode
  * it shares tokens with the rest of the fleet through n8n's own Redis (made on first use).
  */
-export const tokenAuthority = new TokenAuthority(Date.now, () => redisFleetFromEnvironment());
+export const tokenAuthority = new TokenAuthority(Date.now, () => sharedRedisFleet());
