@@ -24,7 +24,8 @@ export class AlationApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:alation.svg', dark: 'file:alation.dark.svg' };
 
-	documentationUrl = 'https://developer.alation.com/';
+	// Alation's page on both grants (OAuth client credentials, refresh token → API access token).
+	documentationUrl = 'https://developer.alation.com/dev/docs/authentication-into-alation-apis';
 
 	httpRequestNode = {
 		name: 'Alation',

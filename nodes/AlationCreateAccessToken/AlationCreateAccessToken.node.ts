@@ -37,7 +37,7 @@ export class AlationCreateAccessToken implements INodeType {
 		icon: { light: 'file:alation.svg', dark: 'file:alation.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] === "createRefreshToken" ? "Create Refresh Token" : "Get Access Token" }}',
+		subtitle: '={{ $parameter["operation"] === "createRefreshToken" ? "Create Refresh Token" : "Create Access Token" }}',
 		description: 'Get a valid Alation or DataClarity access token for use in later nodes',
 		defaults: { name: 'Create Access Token' },
 		inputs: [NodeConnectionTypes.Main],
@@ -70,10 +70,11 @@ export class AlationCreateAccessToken implements INodeType {
 				default: 'getAccessToken',
 				options: [
 					{
-						name: 'Get Access Token',
+						// One name for one action: the node's. The value stays (workflows store it).
+						name: 'Create Access Token',
 						value: 'getAccessToken',
-						action: 'Get an access token',
-						description: 'Output a valid access token and the header to send it in',
+						action: 'Create an access token',
+						description: 'Output a valid access token (the one the credential holds while it is valid) and the header to send it in',
 					},
 					{
 						name: 'Create Refresh Token',

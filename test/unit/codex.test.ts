@@ -18,6 +18,14 @@ describe('codex files', () => {
 		expect(codex.subcategories?.AI).toEqual(expect.arrayContaining(['Root Nodes']));
 	});
 
+	// The editor links "Docs" to these: the portal's home page tells a user nothing about this node.
+	test.each(codexes.map((c) => [c.dir, c.codex] as const))('%s: documentation links point at specific pages', (_dir, codex) => {
+		const resources = (codex as { resources?: Record<string, Array<{ url: string }>> }).resources ?? {};
+		const urls = [...(resources.primaryDocumentation ?? []), ...(resources.credentialDocumentation ?? [])].map((r) => r.url);
+		expect(urls.length).toBeGreaterThanOrEqual(2);
+		for (const url of urls) expect(new URL(url).pathname.length).toBeGreaterThan(1);
+	});
+
 	test('Agent Chat is in the AI category as an agent and a root node', () => {
 		const chat = codexes.find((c) => c.dir === 'AlationAgentChat')!.codex;
 		expect(chat.subcategories?.AI).toEqual(['Agents', 'Root Nodes']);
