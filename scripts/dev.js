@@ -19,6 +19,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { examplesForSimulator, SIMULATOR_CREDENTIAL } = require('./lib/examples');
+const { fakeModelCredential, startFakeModel, withFakeModel } = require('./lib/fake-model');
 const { ensureN8n } = require('./lib/install-n8n');
 const { prepareInstance } = require('./lib/instance');
 const { info, step, warn } = require('./lib/log');
@@ -46,7 +47,14 @@ async function main() {
 	info(`Alation simulator on ${sim.url}`);
 
 	if (fresh) fs.rmSync(userFolder, { recursive: true, force: true });
-	const { examples, credentials, workflows } = examplesForSimulator(sim.url, DEMO);
+	// Example 04's AI Agent gets a chat model without an OpenAI account: the loopback fake model
+	// (scripts/lib/fake-model.js: it calls the Alation tool and quotes its answer).
+	const model = await startFakeModel();
+	onCleanup(() => model.close());
+	const forSimulator = examplesForSimulator(sim.url, DEMO);
+	const { examples } = forSimulator;
+	const credentials = [...forSimulator.credentials, fakeModelCredential(model.url)];
+	const workflows = forSimulator.workflows.map(withFakeModel);
 	const ctx = await prepareInstance({ runtime, userFolder, credentials, workflows });
 
 	step(`Starting n8n ${runtime.version} (editor and API) on port ${n8nPort}`);
@@ -74,6 +82,7 @@ async function main() {
 	info(`  Editor       ${server.url}`);
 	info(`  Sign in      ${OWNER.email} / ${OWNER.password}   (local throw-away account of this instance)`);
 	info(`  Credential   "${SIMULATOR_CREDENTIAL.name}" → ${sim.url} (OAuth client ${DEMO.clientId})`);
+	info(`  Chat model   "${fakeModelCredential(model.url).name}" → ${model.url} (example 04's AI Agent; deterministic, no account)`);
 	info(`  Workflows    ${examples.map((e) => `"${e.workflow.name.replace(/^Alation: /, '')}"`).join(', ')}`);
 	info(`  Nodes        ${ours.length} types from ${PACKAGE.name} (search "Alation" in the nodes panel)`);
 	info(`  n8n log      ${path.relative(process.cwd(), logFile)}${verbose ? '' : ' (--verbose prints it here)'}`);

@@ -30,6 +30,7 @@ const { onCleanup, runCleanups, stopAll } = require('../../scripts/lib/proc');
 const { login, startServer } = require('../../scripts/lib/server');
 const { itemsOf } = require('../../scripts/lib/run-data');
 const { startLocalSimulator } = require('../../scripts/lib/simulator');
+const { FOLLOW_UP, fakeModelCredential, startFakeModel, withFakeModel } = require('../../scripts/lib/fake-model');
 const { answerText, DEMO } = require('../simulator');
 const { crashResults, scanForSecrets, writeResults } = require('../../scripts/lib/report');
 const { Harness } = require('./harness');
@@ -41,6 +42,8 @@ const SUITE_TIMEOUT_MS = 15 * 60 * 1000;
 /** Token lifetime for the expiry checks, and the Wait between the calls (longer). */
 const SHORT_LIFETIME_S = 4;
 const WAIT_S = 6;
+/** Example 04's Chat Trigger. */
+const EXAMPLE_04_WEBHOOK_ID = 'a4f9ff02-fd32-46e5-a95d-3309c877ea48';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const args = process.argv.slice(2);
@@ -57,6 +60,52 @@ function argValue(name) {
 
 /** A random secret for an extra OAuth client of the simulator (scanned for like the demo ones). */
 const secret = () => `e2e-${crypto.randomBytes(12).toString('hex')}`;
+
+/**
+ * Example 04's chat is the editor's (its Chat Trigger is not public); the suite talks to it over the
+ * hosted chat's webhook, as a public chat would. Changes the workflow in place.
+ *
+ * @template {{ id: string, nodes: Array<Record<string, any>> }} W
+ * @param {W} workflow
+ * @returns {W}
+ */
+function publicChat(workflow) {
+	if (workflow.id !== 'alationAiAgentTool') return workflow;
+	for (const n of workflow.nodes) {
+		if (n.type === '@n8n/n8n-nodes-langchain.chatTrigger') n.parameters = { ...n.parameters, public: true, mode: 'webhook' };
+	}
+	return workflow;
+}
+
+/**
+ * Sends one message to a published Chat Trigger in streaming mode and reads the chunks it streams back.
+ *
+ * @param {string} base
+ * @param {string} webhookId
+ * @param {string} sessionId
+ * @param {string} text
+ */
+async function chatTurn(base, webhookId, sessionId, text) {
+	const started = Date.now();
+	const response = await fetch(`${base}/webhook/${webhookId}/chat`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ action: 'sendMessage', sessionId, chatInput: text }),
+		signal: AbortSignal.timeout(90000),
+	});
+	assert.equal(response.status, 200);
+	/** @type {Array<{ at: number, chunk: Record<string, any> }>} */
+	const chunks = [];
+	let buffered = '';
+	const decoder = new TextDecoder();
+	for await (const bytes of /** @type {AsyncIterable<Uint8Array>} */ (/** @type {unknown} */ (response.body))) {
+		buffered += decoder.decode(bytes, { stream: true });
+		const lines = buffered.split('\n');
+		buffered = lines.pop() ?? '';
+		for (const line of lines) if (line.trim()) chunks.push({ at: Date.now() - started, chunk: JSON.parse(line) });
+	}
+	return chunks;
+}
 
 async function main() {
 	const startTime = Date.now();
@@ -87,6 +136,9 @@ async function main() {
 		oauthClients: { [DEMO.clientId]: DEMO.clientSecret, ...Object.fromEntries(Object.values(clients).map((c) => [c.clientId, c.clientSecret])) },
 	});
 	info(`Alation simulator on ${sim.url}`);
+	// Example 04's AI Agent needs a chat model: an OpenAI-compatible one on loopback (scripts/lib/fake-model.js).
+	const model = await startFakeModel();
+	onCleanup(() => model.close());
 
 	/** Every secret that must never appear in any output of n8n. */
 	const secrets = [
@@ -126,6 +178,7 @@ async function main() {
 			type: 'dataClarityApi',
 			data: { serverUrl: sim.url, tenant: DEMO.tenant, flow: 'clientCredentials', clientId: DEMO.keycloakClientId, clientSecret: DEMO.keycloakClientSecret },
 		},
+		fakeModelCredential(model.url),
 	];
 	/** @param {string} id */
 	const ref = (id) => {
@@ -137,7 +190,7 @@ async function main() {
 	const questions = ['Which tables hold revenue?', 'Où sont les clients ?', 'List the owners of sales data'];
 	const examples = loadExamples();
 	const workflows = [
-		...examples.map((example) => forSimulator(example.workflow, sim.url)),
+		...examples.map((example) => publicChat(withFakeModel(forSimulator(example.workflow, sim.url)))),
 		...e2eWorkflows({
 			url: sim.url,
 			questions,
@@ -493,6 +546,8 @@ async function main() {
 	// n8n 2.x publishes the workflow (publish:workflow); 1.x activates it (update:workflow --active=true).
 	const publish = await activateWorkflow(ctx, 'e2eChatStream');
 	h.record('publish-e2eChatStream', `${publish.stdout}\n${publish.stderr}`);
+	const publishAgent = await activateWorkflow(ctx, 'alationAiAgentTool');
+	h.record('publish-alationAiAgentTool', `${publishAgent.stdout}\n${publishAgent.stderr}`);
 	/** @type {import('../../scripts/lib/server').Server | null} */
 	let server = null;
 	try {
@@ -545,24 +600,7 @@ async function main() {
 		await h.check('Chat Trigger (streaming) → Agent Chat: the answer streams in', async () => {
 			sim.options.chunkDelayMs = 250;
 			try {
-				const started = Date.now();
-				const response = await fetch(`${s.base}/webhook/${CHAT_WEBHOOK_ID}/chat`, {
-					method: 'POST',
-					headers: { 'content-type': 'application/json' },
-					body: JSON.stringify({ action: 'sendMessage', sessionId: 'e2e-session', chatInput: 'Stream the answer' }),
-					signal: AbortSignal.timeout(60000),
-				});
-				assert.equal(response.status, 200);
-				/** @type {Array<{ at: number, chunk: Record<string, any> }>} */
-				const chunks = [];
-				let buffered = '';
-				const decoder = new TextDecoder();
-				for await (const bytes of /** @type {AsyncIterable<Uint8Array>} */ (/** @type {unknown} */ (response.body))) {
-					buffered += decoder.decode(bytes, { stream: true });
-					const lines = buffered.split('\n');
-					buffered = lines.pop() ?? '';
-					for (const line of lines) if (line.trim()) chunks.push({ at: Date.now() - started, chunk: JSON.parse(line) });
-				}
+				const chunks = await chatTurn(s.base, CHAT_WEBHOOK_ID, 'e2e-session', 'Stream the answer');
 				h.record('chat-stream', JSON.stringify(chunks));
 				const types = chunks.map((c) => c.chunk.type);
 				assert.equal(types[0], 'begin');
@@ -576,6 +614,37 @@ async function main() {
 			} finally {
 				sim.options.chunkDelayMs = 0;
 			}
+		});
+
+		await h.check('Chat Trigger → Agent Chat: a follow-up in the same chat session continues the Alation chat', async () => {
+			const text = (/** @type {Array<{ chunk: Record<string, any> }>} */ chunks) => chunks.filter((c) => c.chunk.type === 'item').map((c) => c.chunk.content).join('');
+			const followUp = await chatTurn(s.base, CHAT_WEBHOOK_ID, 'e2e-session', 'Which of them changed?');
+			h.record('chat-follow-up', JSON.stringify(followUp));
+			assert.equal(text(followUp), answerText('Which of them changed?', 'Catalog Search Agent', 2));
+			const other = await chatTurn(s.base, CHAT_WEBHOOK_ID, 'e2e-other-session', 'Which of them changed?');
+			assert.equal(text(other), answerText('Which of them changed?', 'Catalog Search Agent', 1));
+			return 'the second message of session e2e-session is turn 2 of its Alation chat; another session starts at turn 1';
+		});
+
+		await h.check('AI Agent with Agent Chat as a tool (examples/04, fake model): only the AI Agent answers in the chat', async () => {
+			const before = model.requests.length;
+			const streamsBefore = sim.requestLog.filter((r) => r.path.endsWith('/stream')).length;
+			const chunks = await chatTurn(s.base, EXAMPLE_04_WEBHOOK_ID, 'e2e-agent', 'Which tables hold churn data? Ask a follow-up too.');
+			h.record('ai-agent-chat', JSON.stringify(chunks));
+			const seen = model.requests.slice(before);
+			const toolResults = seen.flatMap((r) => r.messages.filter((m) => m.role === 'tool').map((m) => String(m.content)));
+			h.record('ai-agent-tool-results', JSON.stringify(toolResults));
+			const streams = sim.requestLog.filter((r) => r.path.endsWith('/stream')).length - streamsBefore;
+			assert.equal(streams, 2, `${streams} Alation agent runs (a question and its follow-up)`);
+			const nodes = [...new Set(chunks.map((c) => c.chunk.metadata?.nodeName))];
+			assert.deepEqual(nodes, ['AI Agent'], `chunks came from ${nodes.join(', ')}`);
+			const said = chunks.filter((c) => c.chunk.type === 'item').map((c) => c.chunk.content).join('');
+			const first = answerText('Which tables hold churn data? Ask a follow-up too.', 'Catalog Search Agent', 1);
+			const second = answerText(FOLLOW_UP, 'Catalog Search Agent', 2);
+			assert.ok(said.includes(first) && said.includes(second), `the AI Agent's answer quotes both of Alation's: ${said.slice(0, 300)}`);
+			const last = toolResults[toolResults.length - 1] ?? '';
+			for (const key of ['toolCalls', 'durationMs', 'assets']) assert.ok(!last.includes(key), `the model got the compact result, not ${key}`);
+			return `${seen.length} model calls, ${streams} Alation runs (the follow-up in the same chat), ${chunks.filter((c) => c.chunk.type === 'item').length} chunks, all from the AI Agent`;
 		});
 		await s.close();
 		h.record('n8n-start', s.log());

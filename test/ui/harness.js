@@ -37,11 +37,13 @@ class KnownProblem extends Error {
 
 class UiHarness {
 	/**
-	 * @param {{ page: import('playwright-core').Page, screenshotDir: string, outputDir: string }} options
+	 * @param {{ page: import('playwright-core').Page, screenshotDir: string, outputDir: string, picturesDir?: string }} options
 	 */
 	constructor(options) {
 		this.page = options.page;
 		this.screenshotDir = options.screenshotDir;
+		/** Where `picture` writes (the README's images), or undefined. */
+		this.picturesDir = options.picturesDir;
 		this.outputDir = options.outputDir;
 		fs.mkdirSync(this.screenshotDir, { recursive: true });
 		fs.mkdirSync(this.outputDir, { recursive: true });
@@ -90,6 +92,18 @@ class UiHarness {
 			// the page may be mid-navigation; the screenshot is what matters
 		}
 		return file;
+	}
+
+	/**
+	 * With `--pictures`: the window as a JPEG for the README (`docs/images/<name>.jpg`; quality 70 keeps
+	 * each under ~150 KB, and docs/ is not in the npm package). Without it: nothing.
+	 *
+	 * @param {string} name
+	 */
+	async picture(name) {
+		if (!this.picturesDir) return;
+		fs.mkdirSync(this.picturesDir, { recursive: true });
+		await this.page.screenshot({ path: path.join(this.picturesDir, `${name}.jpg`), type: 'jpeg', quality: 70, timeout: 15000 });
 	}
 
 	/**
