@@ -177,6 +177,93 @@ function webhookWorkflow(id, webhookPath, credential) {
 	};
 }
 
+/** The public chat's webhook id (its URL is /webhook/<id>/chat). */
+const CHAT_WEBHOOK_ID = crypto.randomUUID();
+const CHAT_MESSAGES = 8;
+
+/**
+ * Chat Trigger (public, answers when the last node finishes) → Agent Chat with Chat ID empty: each
+ * message of a chat session is an execution that any worker may run, and must continue the session's
+ * Alation chat (AlationAgentChat/chatMemory.ts keeps it in the fleet's Redis).
+ *
+ * @param {{ id: string, name: string }} credential
+ */
+function chatWorkflow(credential) {
+	return {
+		id: 'fleetChat',
+		name: 'fleet: chat session',
+		active: false,
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+		nodes: [
+			{
+				id: 'fleetChat-trigger',
+				name: 'Chat',
+				type: '@n8n/n8n-nodes-langchain.chatTrigger',
+				typeVersion: 1.3,
+				position: [0, 0],
+				webhookId: CHAT_WEBHOOK_ID,
+				parameters: { public: true, mode: 'webhook', options: { responseMode: 'lastNode' } },
+			},
+			{
+				id: 'fleetChat-agent',
+				name: 'Agent Chat',
+				type: `${PACKAGE.name}.alationAgentChat`,
+				typeVersion: 1,
+				position: [220, 0],
+				parameters: { agent: { __rl: true, mode: 'id', value: 'catalog_search_agent' }, message: '={{ $json.chatInput }}', options: {} },
+				credentials: { alationApi: credential },
+			},
+		],
+		connections: { Chat: { main: [[{ node: 'Agent Chat', type: 'main', index: 0 }]] } },
+	};
+}
+
+/**
+ * One chat session of CHAT_MESSAGES messages, one after another: message n must be answered as
+ * turn n of one Alation chat, and the executions must have run on more than one worker.
+ *
+ * @param {{ base: string, workers: Worker[], recorder: Recorder }} env
+ */
+async function runChatSession(env) {
+	const started = Date.now();
+	const log = env.recorder.lines('responses-chat-session');
+	const before = env.workers.map((w) => w.executions());
+	/** @type {string[]} */
+	const problems = [];
+	/** @type {string[]} */
+	const turns = [];
+	for (let n = 1; n <= CHAT_MESSAGES; n++) {
+		const question = `Chat message ${n}`;
+		const response = await fetch(`${env.base}/webhook/${CHAT_WEBHOOK_ID}/chat`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ action: 'sendMessage', sessionId: 'fleet-session', chatInput: question }),
+			signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+		}).catch((/** @type {unknown} */ error) => error);
+		if (!(response instanceof Response)) {
+			problems.push(`message ${n}: no answer (${String(response)})`);
+			continue;
+		}
+		const text = await response.text();
+		log.write(`${question} → HTTP ${response.status}: ${text.slice(0, 1000)}`);
+		const turn = /\(turn (\d+)\)/.exec(text)?.[1] ?? '?';
+		turns.push(turn);
+		let answer;
+		try {
+			answer = JSON.parse(text).answer;
+		} catch {
+			answer = undefined;
+		}
+		if (response.status !== 200 || answer !== answerText(question, AGENT_NAME, n)) problems.push(`message ${n}: HTTP ${response.status}, turn ${turn}: ${text.slice(0, 160)}`);
+	}
+	log.end();
+	const perWorker = env.workers.map((w, i) => w.executions() - before[i]);
+	const workersUsed = perWorker.filter((count) => count > 0).length;
+	if (workersUsed < 2) problems.push(`all ${CHAT_MESSAGES} executions ran on one worker (${perWorker.join(' / ')}): nothing shown about sharing`);
+	return { pass: problems.length === 0, problems, turns, perWorker, durationMs: Date.now() - started };
+}
+
 /** @param {number[]} values */
 function percentile50(values) {
 	if (values.length === 0) return 0;
@@ -296,6 +383,7 @@ async function runSuite(p) {
 		webhookWorkflow('fleetBurst', 'alation-fleet-burst', ref(0)),
 		webhookWorkflow('fleetSteady20', 'alation-fleet-20s', ref(1)),
 		webhookWorkflow('fleetSteady60', 'alation-fleet-60s', ref(2)),
+		chatWorkflow(ref(0)),
 	];
 
 	/** @type {Scenario[]} */
@@ -391,7 +479,8 @@ async function runSuite(p) {
 	/** @type {string[]} */
 	const probes = [];
 	for (const w of workflows) {
-		const webhookPath = /** @type {string} */ (w.nodes[0].parameters.path);
+		const first = /** @type {{ path?: string }} */ (w.nodes[0].parameters);
+		const webhookPath = w.id === 'fleetChat' ? `${CHAT_WEBHOOK_ID}/chat` : String(first.path);
 		let last = '';
 		await waitUntil(
 			`webhook /webhook/${webhookPath} registered on main`,
@@ -401,7 +490,8 @@ async function runSuite(p) {
 				probes.push(`GET /webhook/${webhookPath} → ${last}`);
 				// Unknown path: 404 "… is not registered". Registered for POST only: 404 "… not registered
 				// for GET requests. Did you mean to make a POST request?".
-				return /POST/.test(last);
+				// The Chat Trigger also serves GET (its chat page), which answers without "not registered".
+				return /POST/.test(last) || !/not registered/.test(last);
 			},
 			{ timeoutMs: 60000, everyMs: 500, gone: () => (server.child.exitCode !== null ? 'n8n main exited' : null) },
 		).catch((error) => {
@@ -424,6 +514,10 @@ async function runSuite(p) {
 		for (const problem of result.problems.slice(0, 4)) info(`      ${problem}`);
 		if (result.executionError) info(`      a failed execution: ${result.executionError}`);
 	}
+
+	const chat = await runChatSession({ base: server.base, workers, recorder });
+	info(`  chat session across workers: ${chat.pass ? 'pass' : 'FAIL'} — turns ${chat.turns.join(', ')}; executions per worker ${chat.perWorker.join(' / ')} (${formatDuration(chat.durationMs)})`);
+	for (const problem of chat.problems.slice(0, 4)) info(`      ${problem}`);
 
 	const scan = recorder.scan(secrets);
 
@@ -453,11 +547,11 @@ async function runSuite(p) {
 	);
 	info(`\nno secret in the raw output: ${scan.problems.length === 0 ? 'pass' : 'FAIL'} (${scan.files} outputs, ${Math.round(scan.bytes / 1024)} KB scanned for ${secrets.length} secrets)`);
 	for (const problem of scan.problems) info(`  ${problem}`);
-	const failed = results.filter((r) => !r.pass).length + (scan.problems.length > 0 ? 1 : 0);
+	const failed = results.filter((r) => !r.pass).length + (scan.problems.length > 0 ? 1 : 0) + (chat.pass ? 0 : 1);
 	info(`n8n queue race (a job finished before main saw it enqueued, answered thanks to the kept jobs): ${finishedFirst}×`);
-	info(`${results.length + 1 - failed} passed, ${failed} failed; suite ${formatDuration(durationMs)} (set-up included, n8n install excluded)`);
+	info(`${results.length + 2 - failed} passed, ${failed} failed; suite ${formatDuration(durationMs)} (set-up included, n8n install excluded)`);
 
-	writeJson(jestJson(results, scan, p.startTime));
+	writeJson(jestJson(results, scan, chat, p.startTime));
 
 	step('Stopping n8n (main and workers)');
 	started = Date.now();
@@ -687,9 +781,10 @@ async function oneExecutionError(scenario, afterId, env) {
  *
  * @param {ScenarioResult[]} results
  * @param {{ problems: string[] }} scan
+ * @param {{ pass: boolean, problems: string[], durationMs: number }} chat
  * @param {number} startTime
  */
-function jestJson(results, scan, startTime) {
+function jestJson(results, scan, chat, startTime) {
 	return jestResults('test/fleet/run.js', startTime, [
 		...results.map((r) => ({
 			title: r.name,
@@ -699,6 +794,13 @@ function jestJson(results, scan, startTime) {
 			failureMessages: r.pass ? [] : [`${r.mints} mints (limit ${r.mintLimit}), ${r.unauthorized}×401, ${r.failedCalls} failed calls, ${r.failedExecutions} failed executions; ${r.problems.slice(0, 3).join('; ')}`],
 			fleet: r,
 		})),
+		{
+			title: `a chat session of ${CHAT_MESSAGES} messages continues one Alation chat across workers`,
+			fullName: 'fleet: chat session across workers',
+			status: chat.pass ? /** @type {const} */ ('passed') : /** @type {const} */ ('failed'),
+			duration: chat.durationMs,
+			failureMessages: chat.problems,
+		},
 		{ title: 'no secret in the raw output', fullName: 'fleet: no secret in the raw output', status: scan.problems.length === 0 ? 'passed' : 'failed', duration: 0, failureMessages: scan.problems },
 	]);
 }
