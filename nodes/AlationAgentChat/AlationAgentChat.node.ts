@@ -6,8 +6,9 @@ import { CredentialSession } from '../shared/session';
 import { agentChatError } from './agentChatError';
 import { ChatLocks } from './chatLocks';
 import { readAgentChatInput, readConcurrency } from './chatRequest';
-import { agentChatProperties } from './description';
+import { getMessages } from './getMessages';
 import { searchAgents } from './listAgents';
+import { agentChatNodeProperties } from './operations';
 import { runAgentChat } from './runAgentChat';
 
 /**
@@ -31,12 +32,13 @@ export class AlationAgentChat implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
 		credentials: [{ name: 'alationApi', required: true }],
-		properties: agentChatProperties,
+		properties: agentChatNodeProperties,
 	};
 
 	methods = { listSearch: { searchAgents } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		if (this.getNodeParameter('operation', 0, 'ask') === 'getMessages') return [await getMessages(this)];
 		const concurrency = readConcurrency(this);
 		// Older n8n versions have no streaming helpers.
 		const streaming = typeof this.isStreaming === 'function' && this.isStreaming();
