@@ -36,8 +36,9 @@ export class AlationRunTool implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		// As an AI Agent's tool the node's type is `<name>Tool`: a failed run goes back to the agent as
-		// the tool's output, so it can correct its input, instead of failing the whole workflow.
-		const asTool = this.getNode().type.endsWith('Tool');
+		// the tool's output, so it can correct its input, instead of failing the whole workflow. This
+		// node's own name ends in 'Tool' already, so the whole name is compared.
+		const asTool = this.getNode().type.split('.').pop() === 'alationRunToolTool';
 		const node = this.getNode();
 		const items = await runPerItem(
 			this,

@@ -53,7 +53,8 @@ export async function runTool(run: RunToolContext): Promise<INodeExecutionData> 
 export function toolResult(answer: AssembledAnswer, parseJson: boolean): unknown {
 	const last = answer.toolResults.at(-1);
 	const content = last !== undefined && last.content !== undefined && last.content !== null ? last.content : answer.answer;
-	if (typeof content !== 'string') return content;
+	// The assembler has already decoded a tool return holding JSON: without parsing, it is text again.
+	if (typeof content !== 'string') return parseJson ? content : JSON.stringify(content);
 	if (!parseJson) return content;
 	const parsed = parseJsonAnswer(content);
 	return parsed !== undefined ? parsed : content;
