@@ -10,8 +10,9 @@ import { chatMemory } from './chatMemory';
 import { readAgentChatInput, readConcurrency } from './chatRequest';
 import type { AgentChatInput } from './chatRequest';
 import { chatSessionOf } from './chatSession';
-import { agentChatProperties } from './description';
+import { getMessages } from './getMessages';
 import { searchAgents } from './listAgents';
+import { agentChatNodeProperties } from './operations';
 import { runAgentChat } from './runAgentChat';
 import type { RunContext } from './runAgentChat';
 import { compactToolResult } from './toolResult';
@@ -37,12 +38,13 @@ export class AlationAgentChat implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
 		credentials: [{ name: 'alationApi', required: true }],
-		properties: agentChatProperties,
+		properties: agentChatNodeProperties,
 	};
 
 	methods = { listSearch: { searchAgents } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		if (this.getNodeParameter('operation', 0, 'ask') === 'getMessages') return [await getMessages(this)];
 		const concurrency = readConcurrency(this);
 		// As an AI Agent's tool the node's type is `<name>Tool`: a failed call is returned to the agent
 		// as the tool's output, so it can react, instead of failing the whole workflow.

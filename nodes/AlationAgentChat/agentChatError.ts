@@ -9,11 +9,24 @@ import type { CredentialSession } from '../shared/session';
 import { AGENT_STATUS_HINTS, QUOTA_HINT, REFRESH_TOKEN_CREDENTIAL_HINT } from './agentErrors';
 import { AgentStreamError, AttemptsExhaustedError, NotAnEventStreamError } from './runAgentChat';
 
+/** How a stream's failures are worded: Agent Chat's by default, Run Tool passes its own. */
+export interface StreamWording {
+	action: string;
+	statusHints: Partial<Record<number, string>>;
+}
+
+const AGENT_WORDING: StreamWording = { action: 'Asking the agent', statusHints: AGENT_STATUS_HINTS };
+
 /** Agent Chat's failures → node errors; the shared mapper does the rest (network, TLS, tokens, input). */
-export function agentChatError(error: unknown, base: Omit<ErrorContext, 'action' | 'statusHints'>, session?: CredentialSession): NodeApiError | NodeOperationError {
+export function agentChatError(
+	error: unknown,
+	base: Omit<ErrorContext, 'action' | 'statusHints'>,
+	session?: CredentialSession,
+	wording: StreamWording = AGENT_WORDING,
+): NodeApiError | NodeOperationError {
 	const usesRefreshToken = session !== undefined && session.type === 'alationApi' && alationAuthType(session.credentials) === 'refreshToken';
-	const statusHints = usesRefreshToken ? { ...AGENT_STATUS_HINTS, 401: REFRESH_TOKEN_CREDENTIAL_HINT, 403: REFRESH_TOKEN_CREDENTIAL_HINT } : AGENT_STATUS_HINTS;
-	const ctx: ErrorContext = { ...base, action: 'Asking the agent', statusHints };
+	const statusHints = usesRefreshToken ? { ...wording.statusHints, 401: REFRESH_TOKEN_CREDENTIAL_HINT, 403: REFRESH_TOKEN_CREDENTIAL_HINT } : wording.statusHints;
+	const ctx: ErrorContext = { ...base, action: wording.action, statusHints };
 
 	let attempts = 1;
 	let inner = error;
@@ -34,7 +47,7 @@ export function agentChatError(error: unknown, base: Omit<ErrorContext, 'action'
 	}
 	if (inner instanceof HttpStatusError && isQuotaExhausted(inner.status, inner.bodySnippet)) {
 		const said = inner.serverMessage ? `: ${inner.serverMessage}` : '';
-		return nodeApiError(ctx, `Asking the agent failed: the server answered 429${said}`, QUOTA_HINT, 429);
+		return nodeApiError(ctx, `${wording.action} failed: the server answered 429${said}`, QUOTA_HINT, 429);
 	}
 	const mapped = toNodeError(inner, ctx);
 	if (after !== '') mapped.message = `${mapped.message}${after}`;

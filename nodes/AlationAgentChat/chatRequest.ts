@@ -40,12 +40,12 @@ export interface ReadOptions {
 	asTool?: boolean;
 }
 
-function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string, description: string): NodeOperationError {
+export function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string, description: string): NodeOperationError {
 	return new NodeOperationError(ctx.getNode(), message, { itemIndex, description });
 }
 
 /** A JSON parameter arrives as text (typed in the editor) or as an object (from an expression). */
-function jsonObject(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, example: string): IDataObject {
+export function jsonObject(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, example: string): IDataObject {
 	if (value === undefined || value === null || value === '') return {};
 	let parsed: unknown = value;
 	if (typeof value === 'string') {
@@ -61,7 +61,7 @@ function jsonObject(ctx: IExecuteFunctions, itemIndex: number, value: unknown, l
 	return parsed as IDataObject;
 }
 
-function positiveSeconds(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, fallback: number): number {
+export function positiveSeconds(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, fallback: number): number {
 	const seconds = value === undefined || value === '' ? fallback : Number(value);
 	if (!Number.isFinite(seconds) || seconds <= 0) {
 		throw invalid(ctx, itemIndex, `${label} must be a number of seconds above 0`, `Got ${JSON.stringify(value)}. The default is ${fallback}.`);
@@ -69,7 +69,7 @@ function positiveSeconds(ctx: IExecuteFunctions, itemIndex: number, value: unkno
 	return Math.round(seconds * 1000);
 }
 
-function optionalText(value: unknown): string | undefined {
+export function optionalText(value: unknown): string | undefined {
 	if (value === undefined || value === null) return undefined;
 	const text = String(value).trim();
 	return text === '' ? undefined : text;
@@ -159,7 +159,7 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number, { 
 	};
 }
 
-function wholeNumber(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, field: string, fallback: number, max: number): number {
+export function wholeNumber(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, field: string, fallback: number, max: number): number {
 	const value = raw === undefined || raw === '' ? fallback : Number(raw);
 	if (!Number.isInteger(value) || value < 0 || value > max) {
 		throw invalid(ctx, itemIndex, `${field} must be a whole number from 0 to ${max}`, `Got ${JSON.stringify(raw)}.`);

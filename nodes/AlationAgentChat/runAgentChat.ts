@@ -38,9 +38,10 @@ export class NotAnEventStreamError extends Error {
 		readonly status: number,
 		readonly contentType: string,
 		readonly bodyStart: string,
+		subject = 'agent',
 	) {
 		super(
-			`The agent answered ${status} with ${contentType || 'no content type'} instead of an event stream: ${bodyStart || '(empty body)'}`,
+			`The ${subject} answered ${status} with ${contentType || 'no content type'} instead of an event stream: ${bodyStart || '(empty body)'}`,
 		);
 		this.name = 'NotAnEventStreamError';
 	}
@@ -71,13 +72,38 @@ export class AttemptsExhaustedError extends Error {
 	}
 }
 
-export interface RunContext {
+export interface StreamContext {
 	ctx: IExecuteFunctions;
 	session: CredentialSession;
-	input: AgentChatInput;
 	itemIndex: number;
 	/** Send the answer to the chat as it arrives (Chat Trigger / Webhook in streaming mode). */
 	streaming: boolean;
+}
+
+export interface RunContext extends StreamContext {
+	input: AgentChatInput;
+}
+
+/** One event-stream run, agent or tool (Run Tool shares this code, its retries and its errors). */
+export interface StreamRequest {
+	url: string;
+	body: IDataObject;
+	timeoutMs: number;
+	idleTimeoutMs: number;
+	maxRetries: number;
+	includeEvents: boolean;
+	/** Who answers, as error messages name it. */
+	subject: 'agent' | 'tool';
+	/** Secret-free data kept on the error of a stream that broke off (Continue On Fail shows it). */
+	partialData: (partial: AssembledAnswer) => IDataObject;
+}
+
+export interface StreamOutcome {
+	answer: AssembledAnswer;
+	/** Events that were not JSON, skipped. */
+	skippedEvents: number;
+	/** The run's signal (Stop and Timeout), for requests made after the stream. */
+	signal: AbortSignal;
 }
 
 function secondsText(ms: number): string {
@@ -85,25 +111,50 @@ function secondsText(ms: number): string {
 }
 
 export async function runAgentChat(run: RunContext): Promise<INodeExecutionData> {
-	const { ctx, session, input, itemIndex, streaming } = run;
+	const { session, input, itemIndex } = run;
 	const started = Date.now();
-	const deadline = new Deadline(input.timeoutMs);
+	const request: StreamRequest = {
+		url: agentStreamUrl(session.baseUrl, input.agent, input.chatId),
+		body: input.body,
+		timeoutMs: input.timeoutMs,
+		idleTimeoutMs: input.idleTimeoutMs,
+		maxRetries: input.maxRetries,
+		includeEvents: input.includeEvents,
+		subject: 'agent',
+		partialData: (partial) => partialData(partial, input),
+	};
+	return await runEventStream(run, request, async ({ answer, skippedEvents, signal }) => {
+		const json = outputJson(answer, input, Date.now() - started);
+		// Events that were not JSON are skipped; in a stream of deltas a skipped event is missing text, so say so.
+		if (skippedEvents > 0) json.skippedEvents = skippedEvents;
+		const binary = input.downloadAssets && answer.assets.length > 0 ? await downloadAssets(run, answer, json, signal) : undefined;
+		return binary ? { json, binary, pairedItem: { item: itemIndex } } : { json, pairedItem: { item: itemIndex } };
+	});
+}
+
+/**
+ * Opens the stream (retrying only before the first response byte), reads it into an answer, then
+ * lets `finish` build the output within the same deadline and failure mapping.
+ */
+export async function runEventStream<T>(run: StreamContext, request: StreamRequest, finish: (outcome: StreamOutcome) => Promise<T>): Promise<T> {
+	const { ctx, session, itemIndex, streaming } = run;
+	const deadline = new Deadline(request.timeoutMs);
 	const signal = session.signal ? AbortSignal.any([session.signal, deadline.signal]) : deadline.signal;
-	const assembler = new AnswerAssembler({ includeEvents: input.includeEvents });
+	const assembler = new AnswerAssembler({ includeEvents: request.includeEvents });
 
 	try {
-		const response = await openStream(run, signal);
+		const response = await openStream(session, request, signal);
 		let skippedEvents = 0;
 		// Built once: only an error event uses it, but every event passes the check.
 		const redact = (text: string) => redactSecrets(text, session.secrets);
 		try {
 			const stats = await readAgentStream(response.body, {
 				onEvent: (event, raw) => {
-					stopOnReportedError(raw, event, redact);
+					stopOnReportedError(raw, event, redact, request.subject);
 					const text = assembler.add(event, raw.data.length);
 					if (streaming && text !== '') ctx.sendChunk('item', itemIndex, text);
 				},
-				onNonJson: (raw) => stopOnReportedError(raw, undefined, redact),
+				onNonJson: (raw) => stopOnReportedError(raw, undefined, redact, request.subject),
 			});
 			skippedEvents = stats.skippedNonJson;
 			if (!stats.done) {
@@ -114,19 +165,13 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 				);
 			}
 		} catch (error) {
-			throw withItemData(streamFailure(error, input, deadline.signal, session.signal), partialData(assembler.partial(), input));
+			throw withItemData(streamFailure(error, request, deadline.signal, session.signal), request.partialData(assembler.partial()));
 		} finally {
 			response.body.destroy();
 		}
-
-		const answer = assembler.result();
-		const json = outputJson(answer, input, Date.now() - started);
-		// Events that were not JSON are skipped; in a stream of deltas a skipped event is missing text, so say so.
-		if (skippedEvents > 0) json.skippedEvents = skippedEvents;
-		const binary = input.downloadAssets && answer.assets.length > 0 ? await downloadAssets(run, answer, json, signal) : undefined;
-		return binary ? { json, binary, pairedItem: { item: itemIndex } } : { json, pairedItem: { item: itemIndex } };
+		return await finish({ answer: assembler.result(), skippedEvents, signal });
 	} catch (error) {
-		throw requestPhaseFailure(error, deadline.signal, session.signal, input);
+		throw requestPhaseFailure(error, deadline.signal, session.signal, request);
 	} finally {
 		deadline.clear();
 	}
@@ -156,9 +201,8 @@ class Deadline {
 }
 
 /** Sends the message; retries 429/502/503/504 and refused/reset connections, never after a 2xx. */
-async function openStream(run: RunContext, signal: AbortSignal): Promise<HttpResponse> {
-	const { session, input } = run;
-	const url = agentStreamUrl(session.baseUrl, input.agent, input.chatId);
+async function openStream(session: CredentialSession, input: StreamRequest, signal: AbortSignal): Promise<HttpResponse> {
+	const { url } = input;
 	const body = JSON.stringify(input.body);
 	for (let attempt = 0; ; attempt++) {
 		const canRetry = attempt < input.maxRetries;
@@ -185,7 +229,7 @@ async function openStream(run: RunContext, signal: AbortSignal): Promise<HttpRes
 			const contentType = header(response.headers, 'content-type') ?? '';
 			if (contentType.toLowerCase().includes('text/event-stream')) return response;
 			const text = await readText(response.body, ERROR_BODY_BYTES);
-			throw new NotAnEventStreamError(response.status, contentType, text.slice(0, SHOWN_BODY_CHARS));
+			throw new NotAnEventStreamError(response.status, contentType, text.slice(0, SHOWN_BODY_CHARS), input.subject);
 		}
 
 		const text = await readText(response.body, ERROR_BODY_BYTES);
@@ -202,12 +246,12 @@ async function openStream(run: RunContext, signal: AbortSignal): Promise<HttpRes
  * An error the agent reports inside the stream (see shared/sse/errorEvent.ts) ends the run as a
  * failure: the answer is not complete, and passing the text so far on as an answer would hide it.
  */
-function stopOnReportedError(raw: RawSseEvent, json: unknown, redact: (text: string) => string): void {
+function stopOnReportedError(raw: RawSseEvent, json: unknown, redact: (text: string) => string, subject: string): void {
 	const reported = agentStreamErrorText(raw, json, redact);
 	if (reported === undefined) return;
 	throw new AgentStreamError(
 		'agent',
-		`The agent reported an error while answering: ${reported}`,
+		`The ${subject} reported an error while answering: ${reported}`,
 		'Agent Studio ended this answer with an error. The part received so far is in the error details. Run the item again; if it keeps failing, check the agent in Agent Studio (its tools, data product and model).',
 	);
 }
@@ -217,27 +261,27 @@ function isAbort(error: unknown): boolean {
 	return isAbortError(error) || (error as { name?: unknown })?.name === 'TimeoutError';
 }
 
-function timeoutError(input: AgentChatInput): AgentStreamError {
+function timeoutError(input: StreamRequest): AgentStreamError {
 	return new AgentStreamError(
 		'timeout',
-		`The agent did not finish within ${secondsText(input.timeoutMs)} (Timeout option)`,
+		`The ${input.subject} did not finish within ${secondsText(input.timeoutMs)} (Timeout option)`,
 		'Raise Timeout in the node options if this agent needs longer (chart and research agents can take minutes), or ask a narrower question.',
 	);
 }
 
-function cancelledError(): AgentStreamError {
-	return new AgentStreamError('cancelled', 'The agent run was cancelled', 'The execution was stopped.');
+function cancelledError(subject: string): AgentStreamError {
+	return new AgentStreamError('cancelled', `The ${subject} run was cancelled`, 'The execution was stopped.');
 }
 
 /** A failure while reading the stream: the agent has started, so it is never retried. */
-function streamFailure(error: unknown, input: AgentChatInput, deadline: AbortSignal, cancel?: AbortSignal): Error {
+function streamFailure(error: unknown, input: StreamRequest, deadline: AbortSignal, cancel?: AbortSignal): Error {
 	if (error instanceof AgentStreamError) return error;
-	if (isAbort(error) || deadline.aborted || cancel?.aborted) return cancel?.aborted ? cancelledError() : timeoutError(input);
+	if (isAbort(error) || deadline.aborted || cancel?.aborted) return cancel?.aborted ? cancelledError(input.subject) : timeoutError(input);
 	const code = (error as { code?: unknown })?.code;
 	if (code === 'UND_ERR_BODY_TIMEOUT') {
 		return new AgentStreamError(
 			'idle',
-			`The agent sent nothing for ${secondsText(input.idleTimeoutMs)} (Idle Timeout option)`,
+			`The ${input.subject} sent nothing for ${secondsText(input.idleTimeoutMs)} (Idle Timeout option)`,
 			'The answer stalled: no data and no keep-alive. Try again, or raise Idle Timeout if this agent thinks silently for long.',
 		);
 	}
@@ -252,16 +296,16 @@ function streamFailure(error: unknown, input: AgentChatInput, deadline: AbortSig
 }
 
 /** Before the stream: map aborts to cancelled/timeout; everything else goes to the node error mapper as is. */
-function requestPhaseFailure(error: unknown, deadline: AbortSignal, cancel: AbortSignal | undefined, input: AgentChatInput): unknown {
+function requestPhaseFailure(error: unknown, deadline: AbortSignal, cancel: AbortSignal | undefined, input: StreamRequest): unknown {
 	if (error instanceof AgentStreamError || error instanceof NotAnEventStreamError) return error;
 	const inner = error instanceof AttemptsExhaustedError ? error.last : error;
 	if (isAbort(inner) || (deadline.aborted && !(inner instanceof HttpStatusError))) {
-		return cancel?.aborted ? cancelledError() : timeoutError(input);
+		return cancel?.aborted ? cancelledError(input.subject) : timeoutError(input);
 	}
 	if ((inner as { code?: unknown })?.code === 'UND_ERR_HEADERS_TIMEOUT') {
 		return new AgentStreamError(
 			'idle',
-			`The agent did not start answering within ${secondsText(input.idleTimeoutMs)} (Idle Timeout option)`,
+			`The ${input.subject} did not start answering within ${secondsText(input.idleTimeoutMs)} (Idle Timeout option)`,
 			'The server accepted the request but sent nothing back. Try again, or raise Idle Timeout if this agent takes long to start.',
 		);
 	}

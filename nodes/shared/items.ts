@@ -2,16 +2,16 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 /**
- * Runs a handler once per input item and returns exactly one output item per input item, in input
- * order, each with `pairedItem`. With "Continue On Fail" a failed item becomes an error item
+ * Runs a handler once per input item and returns its output item (or items) for each input item, in
+ * input order, each with `pairedItem`. With "Continue On Fail" a failed item becomes an error item
  * (`errorItemJson`) and the others go on; without it the first failure (by item order) fails the node.
  */
 
 /**
- * What a handler produces for its item. Its `pairedItem` is always set to the item by `runPerItem`,
- * whatever the handler put there.
+ * What a handler produces for its item: one output item, or several (Get Messages: one per message).
+ * Their `pairedItem` is always set to the item by `runPerItem`, whatever the handler put there.
  */
-export type ItemHandler = (itemIndex: number) => Promise<INodeExecutionData>;
+export type ItemHandler = (itemIndex: number) => Promise<INodeExecutionData | INodeExecutionData[]>;
 
 /** Attach to an error to have extra, secret-free JSON kept on the error item under "Continue On Fail". */
 export function withItemData<E extends Error>(error: E, json: IDataObject): E {
@@ -81,7 +81,7 @@ export async function runPerItem(
 	{ concurrency = 1, errorsAsOutput = false }: { concurrency?: number; errorsAsOutput?: boolean } = {},
 ): Promise<INodeExecutionData[]> {
 	const count = ctx.getInputData().length;
-	const results: INodeExecutionData[] = new Array(count);
+	const results: INodeExecutionData[][] = new Array(count);
 	const failures: Array<{ index: number; error: NodeApiError | NodeOperationError }> = [];
 	// `errorsAsOutput`: behave as "Continue On Fail" whatever the setting (a node running as an AI
 	// Agent's tool returns its error to the agent instead of failing the workflow).
@@ -94,11 +94,11 @@ export async function runPerItem(
 			const itemIndex = next++;
 			try {
 				const output = await handler(itemIndex);
-				results[itemIndex] = { ...output, pairedItem: { item: itemIndex } };
+				results[itemIndex] = (Array.isArray(output) ? output : [output]).map((o) => ({ ...o, pairedItem: { item: itemIndex } }));
 			} catch (raw) {
 				const error = carryItemData(raw, toError(raw, itemIndex));
 				if (continueOnFail) {
-					results[itemIndex] = { json: errorItemJson(error, shape), pairedItem: { item: itemIndex } };
+					results[itemIndex] = [{ json: errorItemJson(error, shape), pairedItem: { item: itemIndex } }];
 				} else {
 					failures.push({ index: itemIndex, error });
 				}
@@ -112,5 +112,5 @@ export async function runPerItem(
 		failures.sort((a, b) => a.index - b.index);
 		throw failures[0].error;
 	}
-	return results;
+	return results.flat();
 }

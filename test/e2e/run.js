@@ -662,8 +662,11 @@ async function main() {
 				runtimeDir: runtime.dir,
 				byType,
 				credentialIds,
-				// Example 04 ships without an LLM credential on purpose: users pick their own.
-				expected: { alationAiAgentTool: [/^OpenAI Chat Model: credential "openAiApi" is not set$/] },
+				// Examples 04 and 06 ship without an LLM credential on purpose: users pick their own.
+				expected: {
+					alationAiAgentTool: [/^OpenAI Chat Model: credential "openAiApi" is not set$/],
+					alationAiAgentRunTool: [/^OpenAI Chat Model: credential "openAiApi" is not set$/],
+				},
 			});
 			assert.deepEqual(problems, [], problems.join('; '));
 			return `${nodes} nodes checked against the ${source}: no warnings${expected.length ? ` except the expected ${expected.join('; ')}` : ''}`;

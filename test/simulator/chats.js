@@ -13,6 +13,15 @@ const crypto = require('node:crypto');
  * @property {number} messageCount     messages streamed in this chat
  * @property {boolean} busy            a stream is running; a second one gets 409
  * @property {{ id: string, name: string } | null} pendingToolCall  waiting for tool_approvals
+ * @property {ChatMessage[]} messages   what GET /chats/{id}/messages returns, oldest first
+ *
+ * The message shape is `{ id, chat_id, model_message: { kind, parts }, created_at }`: Alation's CLI
+ * reads `data[].model_message.parts` (alation-plugins cli/clients/search.py); `created_at` is assumed.
+ * @typedef {object} ChatMessage
+ * @property {string} id
+ * @property {string} chat_id
+ * @property {{ kind: 'request' | 'response', parts: Record<string, unknown>[] }} model_message
+ * @property {string} created_at
  *
  * @typedef {object} Asset
  * @property {'sql' | 'chart'} kind
@@ -22,6 +31,7 @@ const crypto = require('node:crypto');
 /** Bounds memory in long benchmark runs. */
 const MAX_CHATS = 1000;
 const MAX_ASSETS = 2000;
+const MAX_MESSAGES = 1000;
 
 class ChatStore {
 	/** @type {Map<string, Chat>} */
@@ -30,7 +40,7 @@ class ChatStore {
 	/** @param {string} agentId @returns {Chat} */
 	create(agentId) {
 		/** @type {Chat} */
-		const chat = { id: crypto.randomUUID(), agentId, turns: 0, messageCount: 0, busy: false, pendingToolCall: null };
+		const chat = { id: crypto.randomUUID(), agentId, turns: 0, messageCount: 0, busy: false, pendingToolCall: null, messages: [] };
 		this.#chats.set(chat.id, chat);
 		// Evict the oldest idle chats; a busy one is still streaming and stays.
 		for (const [id, candidate] of this.#chats) {
@@ -43,6 +53,22 @@ class ChatStore {
 	/** @param {string} id */
 	get(id) {
 		return this.#chats.get(id.toLowerCase()) ?? null;
+	}
+
+	/**
+	 * Keeps a finished message of a chat for the messages endpoint. Timestamps are a millisecond
+	 * apart at least, so their order is the messages' order.
+	 *
+	 * @param {Chat} chat
+	 * @param {string} id
+	 * @param {'request' | 'response'} kind
+	 * @param {Record<string, unknown>[]} parts
+	 */
+	record(chat, id, kind, parts) {
+		const last = chat.messages.at(-1);
+		const at = Math.max(Date.now(), last ? Date.parse(last.created_at) + 1 : 0);
+		chat.messages.push({ id, chat_id: chat.id, model_message: { kind, parts: structuredClone(parts) }, created_at: new Date(at).toISOString() });
+		if (chat.messages.length > MAX_MESSAGES) chat.messages.shift();
 	}
 }
 

@@ -1,5 +1,5 @@
 // Public API of the loopback Alation simulator (implemented in index.js).
-import type { AgentSummary, Demo, Simulator, SimulatorOptions } from './types';
+import type { AgentSummary, Demo, Simulator, SimulatorOptions, ToolSummary } from './types';
 
 export type {
 	AgentSummary,
@@ -16,6 +16,7 @@ export type {
 	Simulator,
 	SimulatorOptions,
 	StreamStyle,
+	ToolSummary,
 	WarehouseCredential,
 } from './types';
 
@@ -23,6 +24,9 @@ export declare const DEMO: Readonly<Demo>;
 
 /** The agent catalogue served by GET /ai/api/v1/config/agent. */
 export declare const AGENTS: readonly AgentSummary[];
+
+/** The tool catalogue served by GET /ai/api/v1/config/tool (built-in tools and one custom tool). */
+export declare const TOOLS: readonly ToolSummary[];
 
 /** The deterministic answer text an agent gives on a turn (before any JSON wrapping). */
 export declare function answerText(message: string, agentName: string, turn: number): string;

@@ -12,6 +12,7 @@ const { InterceptRegistry } = require('./intercepts');
 const { boundedBody, formatLine, recordRequest } = require('./request-log');
 const { matchRoute } = require('./router');
 const { TokenStore } = require('./tokens');
+const { TOOLS } = require('./tools');
 
 /**
  * A loopback Alation (Agent Studio) server for tests, the demo and benchmarks.
@@ -216,4 +217,4 @@ async function startSimulator(overrides) {
 	return simulator;
 }
 
-module.exports = { startSimulator, DEMO, AGENTS, answerText };
+module.exports = { startSimulator, DEMO, AGENTS, TOOLS, answerText };

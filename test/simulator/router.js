@@ -8,6 +8,7 @@ const { aiConnectionTypes, keycloakToken } = require('./routes/keycloak');
 const { introspect } = require('./routes/introspect');
 const { notFound } = require('./routes/not-found');
 const { oauthToken } = require('./routes/oauth');
+const { chatMessages, toolList, toolStream } = require('./routes/tools');
 const { warehouseCredentials } = require('./routes/warehouse');
 
 /**
@@ -32,6 +33,10 @@ const ROUTES = Object.freeze([
 	{ name: 'agentList', method: 'GET', pattern: /^\/ai\/api\/v1\/config\/agent\/?$/, handler: agentList },
 	{ name: 'agentStream', method: 'POST', pattern: /^\/ai\/api\/v1\/chats\/agent\/default\/(?<ref>[^/]+)\/stream\/?$/, handler: agentStream },
 	{ name: 'agentStream', method: 'POST', pattern: /^\/ai\/api\/v1\/chats\/agent\/(?<agentId>[^/]+)\/stream\/?$/, handler: agentStream },
+	{ name: 'toolList', method: 'GET', pattern: /^\/ai\/api\/v1\/config\/tool\/?$/, handler: toolList },
+	{ name: 'toolStream', method: 'POST', pattern: /^\/ai\/api\/v1\/chats\/tool\/default\/(?<ref>[^/]+)\/stream\/?$/, handler: toolStream },
+	{ name: 'toolStream', method: 'POST', pattern: /^\/ai\/api\/v1\/chats\/tool\/(?<toolId>[^/]+)\/stream\/?$/, handler: toolStream },
+	{ name: 'chatMessages', method: 'GET', pattern: /^\/ai\/api\/v1\/chats\/(?<chatId>[^/]+)\/messages\/?$/, handler: chatMessages },
 	{ name: 'asset', method: 'GET', pattern: /^\/ai\/api\/v1\/assets\/(?<assetId>[^/]+)\/?$/, handler: asset },
 	{ name: 'warehouseCredentials', method: 'POST', pattern: /^\/api\/v2\/auth\/credentials\/?$/, handler: warehouseCredentials },
 	{ name: 'keycloakToken', method: 'POST', pattern: /^\/auth\/realms\/(?<tenant>[^/]+)\/protocol\/openid-connect\/token\/?$/, handler: keycloakToken },

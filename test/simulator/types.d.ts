@@ -49,6 +49,9 @@ export type RouteName =
 	| 'agentList'
 	| 'agentStream'
 	| 'asset'
+	| 'toolList'
+	| 'toolStream'
+	| 'chatMessages'
 	| 'warehouseCredentials'
 	| 'keycloakToken'
 	| 'aiConnectionTypes'
@@ -126,6 +129,20 @@ export interface Simulator {
 	 */
 	reset(): void;
 	close(): Promise<void>;
+}
+
+/** One entry of GET /ai/api/v1/config/tool. */
+export interface ToolSummary {
+	id: string;
+	name: string;
+	/** The built-in tool's ref (e.g. 'list_data_products_tool'), or a custom tool's function name. */
+	function_name: string;
+	description: string;
+	/** 'default' for built-in tools, 'HTTP' for the custom tool. */
+	tool_type: string;
+	is_default: boolean;
+	default_ref: string | null;
+	input_parameter_schema: { type: 'object'; properties: Record<string, { type: string; description?: string; enum?: string[]; default?: unknown }>; required: string[]; additionalProperties: boolean };
 }
 
 export interface AgentSummary {

@@ -180,7 +180,9 @@ async function runAgent(ctx, agent, chat, input) {
 
 	chat.messageCount += 1;
 	const echo = { input_payload: input.payload, ...message('request', [{ part_kind: 'user-prompt', content: input.message }]) };
-	if (!(await emit(crypto.randomUUID(), echo))) return;
+	const echoId = crypto.randomUUID();
+	sim.chats.record(chat, echoId, 'request', echo.model_message.parts);
+	if (!(await emit(echoId, echo))) return;
 
 	if (agent.tools !== 'none') {
 		const call = chat.pendingToolCall ?? { id: `call_${crypto.randomBytes(8).toString('hex')}`, name: 'sql_execution_tool' };
@@ -195,18 +197,25 @@ async function runAgent(ctx, agent, chat, input) {
 			return;
 		}
 		chat.pendingToolCall = null;
-		if (!(await emit(crypto.randomUUID(), message('response', [toolCall])))) return;
+		const callId = crypto.randomUUID();
+		sim.chats.record(chat, callId, 'response', [toolCall]);
+		if (!(await emit(callId, message('response', [toolCall])))) return;
 
 		const metadata = [{ kind: 'sql', id: sim.assets.create('sql', chat.id) }];
 		if (agent.tools === 'chart') metadata.push({ kind: 'chart', id: sim.assets.create('chart', chat.id) });
 		const toolReturn = { part_kind: 'tool-return', tool_name: call.name, tool_call_id: call.id, content: agents.SQL_RESULT, metadata };
 		chat.messageCount += 1;
-		if (!(await emit(crypto.randomUUID(), message('request', [toolReturn])))) return;
+		const returnId = crypto.randomUUID();
+		sim.chats.record(chat, returnId, 'request', [toolReturn]);
+		if (!(await emit(returnId, message('request', [toolReturn])))) return;
 	}
 
 	const answerId = crypto.randomUUID();
-	const pieces = agents.splitIntoPieces(agents.finalAnswer(agent, input.message, turn));
+	const finalText = agents.finalAnswer(agent, input.message, turn);
+	const pieces = agents.splitIntoPieces(finalText);
 	chat.messageCount += 1;
+	// Recorded whole at once: a client reading the history mid-stream sees the answer as it will end.
+	sim.chats.record(chat, answerId, 'response', [{ part_kind: 'text', content: finalText }]);
 	let soFar = '';
 	for (const piece of pieces) {
 		soFar += piece;
@@ -238,4 +247,4 @@ function asset(ctx) {
 	ctx.res.end(body);
 }
 
-module.exports = { agentList, agentStream, asset };
+module.exports = { agentList, agentStream, asset, clampInt, validationError };
