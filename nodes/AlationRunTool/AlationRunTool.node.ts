@@ -52,7 +52,10 @@ export class AlationRunTool implements INodeType {
 					return await runTool({ ctx: this, session, input, itemIndex, streaming: false });
 				} catch (error) {
 					const context = { node, itemIndex, secrets: session?.secrets ?? [], headersTimeoutMs: idleTimeoutMs, bodyTimeoutMs: idleTimeoutMs };
-					throw carryItemData(error, agentChatError(error, context, session, TOOL_WORDING));
+					const failure = carryItemData(error, agentChatError(error, context, session, TOOL_WORDING));
+					// As with Agent Chat: the AI Agent gets the error and may succeed; n8n's log keeps the trace.
+					if (asTool) this.logger.warn(`Alation Run Tool "${node.name}" failed as an AI Agent tool: ${failure.message}`, { itemIndex });
+					throw failure;
 				}
 			},
 			// Failures arrive already mapped (above); this only types the contract.

@@ -8,8 +8,9 @@
  * through an `openAiApi` credential whose Base URL is `<url>/v1`.
  *
  * What it does with a conversation (the last user message decides):
- *   1. no tool result since that message → it calls the first tool it was given, writing the user's
- *      text into the tool's text parameter and the placeholder "null" into a chat-id parameter (as
+ *   1. no tool result since that message → it calls the tool the message names ("List data products:
+ *      sales" calls List_data_products with "sales"), else the first tool it was given, writing the
+ *      user's text into the tool's text parameter and the placeholder "null" into a chat-id parameter (as
  *      real models do when n8n makes every `$fromAI` parameter required);
  *   2. one tool result, and the user asked for a "follow-up" → it calls the tool again with the
  *      chatId the first result gave;
@@ -79,7 +80,7 @@ function argumentsFor(tool, text, chatId) {
 	const properties = tool.function.parameters?.properties ?? {};
 	/** @type {Record<string, string>} */
 	const args = {};
-	for (const name of Object.keys(properties)) args[name] = /chat/i.test(name) ? chatId : /message|question|input|query/i.test(name) ? text : '';
+	for (const name of Object.keys(properties)) args[name] = /chat/i.test(name) ? chatId : /message|question|input|query|search|term/i.test(name) ? text : '';
 	if (Object.keys(args).length === 0) args.input = text;
 	return args;
 }
@@ -94,9 +95,13 @@ function decide(request) {
 	const lastUser = request.messages.map((m) => m.role).lastIndexOf('user');
 	const question = textOf(request.messages[lastUser]?.content);
 	const results = request.messages.slice(lastUser + 1).filter((m) => m.role === 'tool');
-	const tool = request.tools[0];
+	const words = (/** @type {string} */ text) => text.toLowerCase().replace(/[_\s]+/g, ' ').trim();
+	const named = request.tools.find((t) => words(question).startsWith(words(t.function.name)));
+	const tool = named ?? request.tools[0];
+	// "List data products: sales" → the text after the tool's name.
+	const text = named ? question.slice(named.function.name.length).replace(/^[\s:,-]+/, '') : question;
 	if (tool && results.length === 0) {
-		return { toolCall: { name: tool.function.name, arguments: JSON.stringify(argumentsFor(tool, question, 'null')) } };
+		return { toolCall: { name: tool.function.name, arguments: JSON.stringify(argumentsFor(tool, text, 'null')) } };
 	}
 	const first = results[0]?.content;
 	const chatId = find(first, 'chatId');

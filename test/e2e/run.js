@@ -44,6 +44,8 @@ const SHORT_LIFETIME_S = 4;
 const WAIT_S = 6;
 /** Example 04's Chat Trigger. */
 const EXAMPLE_04_WEBHOOK_ID = 'a4f9ff02-fd32-46e5-a95d-3309c877ea48';
+/** Example 06's Chat Trigger. */
+const EXAMPLE_06_WEBHOOK_ID = '6289ddc2-de06-4469-9159-c7b3bd8b68ee';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const args = process.argv.slice(2);
@@ -70,7 +72,7 @@ const secret = () => `e2e-${crypto.randomBytes(12).toString('hex')}`;
  * @returns {W}
  */
 function publicChat(workflow) {
-	if (workflow.id !== 'alationAiAgentTool') return workflow;
+	if (workflow.id !== 'alationAiAgentTool' && workflow.id !== 'alationAiAgentRunTool') return workflow;
 	for (const n of workflow.nodes) {
 		if (n.type === '@n8n/n8n-nodes-langchain.chatTrigger') n.parameters = { ...n.parameters, public: true, mode: 'webhook' };
 	}
@@ -233,7 +235,7 @@ async function main() {
 	step(`Checks (each "n8n execute" starts a fresh n8n process)`);
 
 	// 1. The package loads: each node type and both credential types work in one workflow.
-	await h.check('every node and credential type loads (3 nodes, 2 credentials)', async () => {
+	await h.check('every node and credential type loads (4 nodes, 2 credentials)', async () => {
 		const run = await h.executeOk('e2eLoad');
 		const alation = itemsOf(run, 'Token (Alation)')[0].json;
 		assert.equal(alation.headerName, 'Authorization');
@@ -245,7 +247,15 @@ async function main() {
 		assert.ok(!JSON.stringify(warehouse).includes(warehousePasswords[4]), 'warehouse password in the output');
 		const chat = itemsOf(run, 'Chat')[0].json;
 		assert.equal(chat.answer, answerText('ping', 'Catalog Search Agent', 1));
-		return `loaded from .n8n/nodes as ${PACKAGE.name}.*; ${ranOn}`;
+		const tool = itemsOf(run, 'Run Tool')[0].json;
+		assert.equal(tool.tool, 'list_data_products_tool');
+		assert.equal(tool.status, 'completed');
+		const products = /** @type {{ results?: Array<{ product_id?: string }> }} */ (tool.result).results ?? [];
+		assert.ok(products.length > 0 && products.every((p) => typeof p.product_id === 'string'), `Run Tool result parsed: ${JSON.stringify(tool.result).slice(0, 200)}`);
+		const messages = itemsOf(run, 'Messages').map((i) => i.json);
+		assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant'], 'Get Messages: the question and the answer of the Chat node\'s chat');
+		assert.equal(messages[1].text, chat.answer);
+		return `loaded from .n8n/nodes as ${PACKAGE.name}.*; Run Tool → ${products.length} data products; Get Messages → ${messages.length} messages; ${ranOn}`;
 	});
 
 	// 2. Agent Chat over 3 items: exact answers in input order, pairedItem, a chat per item.
@@ -548,6 +558,8 @@ async function main() {
 	h.record('publish-e2eChatStream', `${publish.stdout}\n${publish.stderr}`);
 	const publishAgent = await activateWorkflow(ctx, 'alationAiAgentTool');
 	h.record('publish-alationAiAgentTool', `${publishAgent.stdout}\n${publishAgent.stderr}`);
+	const publishRunTool = await activateWorkflow(ctx, 'alationAiAgentRunTool');
+	h.record('publish-alationAiAgentRunTool', `${publishRunTool.stdout}\n${publishRunTool.stderr}`);
 	/** @type {import('../../scripts/lib/server').Server | null} */
 	let server = null;
 	try {
@@ -560,11 +572,11 @@ async function main() {
 	if (server) {
 		const s = server;
 		const session = await login(s.base);
-		await h.check('n8n start: editor offers the 3 nodes, the AI-tool variant, 2 credentials', async () => {
+		await h.check('n8n start: editor offers the 4 nodes, the AI-tool variants, 2 credentials', async () => {
 			const nodes = /** @type {Array<{ name: string }>} */ (await session.request('GET', '/types/nodes.json'));
 			servedTypes = nodes;
 			const ours = nodes.map((n) => n.name).filter((n) => n.startsWith(`${PACKAGE.name}.`)).sort();
-			assert.deepEqual(ours, ['alationAgentChat', 'alationAgentChatTool', 'alationCreateAccessToken', 'alationSetWarehouseCredentials'].map((n) => `${PACKAGE.name}.${n}`));
+			assert.deepEqual(ours, ['alationAgentChat', 'alationAgentChatTool', 'alationCreateAccessToken', 'alationRunTool', 'alationRunToolTool', 'alationSetWarehouseCredentials'].map((n) => `${PACKAGE.name}.${n}`));
 			const credentialTypes = /** @type {Array<{ name: string }>} */ (await session.request('GET', '/types/credentials.json')).map((c) => c.name);
 			for (const name of ['alationApi', 'dataClarityApi']) assert.ok(credentialTypes.includes(name), `credential type ${name}`);
 			return `${nodes.length} node types served, ours: ${ours.map((n) => n.split('.')[1]).join(', ')}`;
@@ -645,6 +657,19 @@ async function main() {
 			const last = toolResults[toolResults.length - 1] ?? '';
 			for (const key of ['toolCalls', 'durationMs', 'assets']) assert.ok(!last.includes(key), `the model got the compact result, not ${key}`);
 			return `${seen.length} model calls, ${streams} Alation runs (the follow-up in the same chat), ${chunks.filter((c) => c.chunk.type === 'item').length} chunks, all from the AI Agent`;
+		});
+
+		await h.check('AI Agent with Run Tool as a tool (examples/06, fake model): the model\'s input reaches the tool, its result the model', async () => {
+			const since = Date.now();
+			const chunks = await chatTurn(s.base, EXAMPLE_06_WEBHOOK_ID, 'e2e-run-tool', 'List data products: sales');
+			h.record('ai-agent-run-tool-chat', JSON.stringify(chunks));
+			const runs = sim.requestLog.filter((r) => r.at >= since && r.path.endsWith('/stream')).map((r) => r.path);
+			assert.deepEqual(runs, ['/ai/api/v1/chats/tool/default/list_data_products_tool/stream']);
+			const nodes = [...new Set(chunks.map((c) => c.chunk.metadata?.nodeName))];
+			assert.deepEqual(nodes, ['AI Agent'], `chunks came from ${nodes.join(', ')}`);
+			const said = chunks.filter((c) => c.chunk.type === 'item').map((c) => c.chunk.content).join('');
+			assert.ok(said.includes('sales_analytics') && !said.includes('finance_ledger'), `the answer quotes the tool's result for "sales": ${said.slice(0, 300)}`);
+			return `1 tool run (list_data_products_tool, search_term from $fromAI); answer: "${said.slice(0, 100)}…"`;
 		});
 		await s.close();
 		h.record('n8n-start', s.log());

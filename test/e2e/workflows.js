@@ -176,8 +176,16 @@ function e2eWorkflows(p) {
 					alationCredential(SIM),
 				),
 				agentChat('Chat', 'ping', SIM),
+				node(
+					'Run Tool',
+					'n8n-nodes-alation.alationRunTool',
+					1,
+					{ tool: { __rl: true, mode: 'id', value: 'list_data_products_tool' }, toolInput: '{"search_term": "sales"}', options: {} },
+					alationCredential(SIM),
+				),
+				node('Messages', 'n8n-nodes-alation.alationAgentChat', 1, { operation: 'getMessages', chatId: '={{ $json.chatId }}', returnAll: true }, alationCredential(SIM)),
 			],
-			connect({ Start: ['Token (Alation)', 'Token (DataClarity)', 'Warehouse', 'Chat'] }),
+			connect({ Start: ['Token (Alation)', 'Token (DataClarity)', 'Warehouse', 'Chat', 'Run Tool'], Chat: ['Messages'] }),
 		),
 		workflow(
 			'e2eItems',

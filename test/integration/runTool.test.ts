@@ -2,6 +2,8 @@
  * The Run Tool node and Agent Chat's Get Messages operation inside a real n8n-core execution,
  * against the simulator.
  */
+import { Logger } from '@n8n/backend-common';
+import { Container } from '@n8n/di';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { loadOptionsContext, runNode } from '../helpers/n8n';
@@ -214,11 +216,20 @@ describe('tokens, Stop, timeouts', () => {
 });
 
 describe('as an AI Agent tool', () => {
-	test('a failed run is returned as the tool output instead of failing the workflow', async () => {
-		const result = await runTool({ toolInput: '{"limit": 1}' }, { nodeTypeName: 'n8n-nodes-alation.alationRunToolTool' });
-		expect(result.error).toBeUndefined();
-		expect(result.items[0].json.error).toMatch(/422/);
-		expect((result.items[0].json.details as IDataObject).description).toMatch(/Tool Input/);
+	test('a failed run is returned as the tool output instead of failing the workflow, and is a warning in n8n\'s log', async () => {
+		const warn = jest.spyOn(Container.get(Logger), 'warn').mockImplementation(() => undefined);
+		try {
+			const result = await runTool({ toolInput: '{"limit": 1}' }, { nodeTypeName: 'n8n-nodes-alation.alationRunToolTool' });
+			expect(result.error).toBeUndefined();
+			expect(result.items[0].json.error).toMatch(/422/);
+			expect((result.items[0].json.details as IDataObject).description).toMatch(/Tool Input/);
+			const warnings = warn.mock.calls.map((call) => String(call[0])).filter((m) => m.includes('failed as an AI Agent tool'));
+			expect(warnings).toHaveLength(1);
+			expect(warnings[0]).toMatch(/422/);
+			expectNoSecrets(JSON.stringify(warn.mock.calls), DEMO_SECRETS);
+		} finally {
+			warn.mockRestore();
+		}
 	});
 
 	test('the node is usable as a tool', () => {

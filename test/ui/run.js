@@ -7,7 +7,7 @@
  * (2.41.1 on Node 24, installed on first use), in a real headless browser (Debian's Chromium driven by
  * playwright-core), against the loopback Alation simulator. The set-up is `npm run dev`'s: the packed
  * tarball installed into a fresh n8n user folder's .n8n/nodes as users do, the "Alation API
- * (simulator)" credential and the five example workflows imported, `n8n start` on a free port. Then,
+ * (simulator)" credential and the example workflows imported, `n8n start` on a free port. Then,
  * as a user would: sign in on the sign-in page, search the nodes panel, load the Agent list, run a
  * workflow from the editor, test the credential, chat with the streaming example. Each check is a
  * row of the results table with at least one screenshot; the screenshots, the page texts and the
@@ -45,7 +45,7 @@ const RUN_WAIT_MS = 60000;
 /** How long to wait for another engineer's `npm run build` to put dist/ back. */
 const DIST_WAIT_MS = 3 * 60 * 1000;
 
-const OUR_NODES = ['Alation Agent Chat', 'Alation Create Access Token', 'Alation Set Warehouse Credentials'];
+const OUR_NODES = ['Alation Agent Chat', 'Alation Create Access Token', 'Alation Run Tool', 'Alation Set Warehouse Credentials'];
 
 const args = process.argv.slice(2);
 const jsonOut = args.includes('--json') ? (argValue('--outputFile') ?? path.join('.ci-results', 'ui.json')) : argValue('--outputFile');
@@ -243,7 +243,7 @@ async function main() {
 	step(`Checks (${chromiumVersion}, n8n ${runtime.version})`);
 
 	// a. The sign-in page, then the workflows list.
-	await h.check('a', 'sign in on the sign-in page; the workflows list shows the five examples', async () => {
+	await h.check('a', 'sign in on the sign-in page; the workflows list shows every example', async () => {
 		await page.goto(`${server.url}/signin`);
 		await page.getByLabel(/email/i).first().fill(OWNER.email);
 		await page.getByLabel(/password/i).first().fill(OWNER.password);
@@ -256,7 +256,7 @@ async function main() {
 		/** @type {string[]} */
 		let names = [];
 		await poll(
-			'the five examples in the workflows list',
+			'every example in the workflows list',
 			async () => {
 				names = await visibleTexts(page.getByTestId('workflow-card-name'));
 				return expected.every((name) => names.includes(name));
@@ -269,7 +269,7 @@ async function main() {
 
 	// b. The nodes panel (node creator) finds the package's nodes; Agent Chat is an AI root node in its
 	// codex, without which the editor took it for a sub-node and left it out of the search.
-	await h.check('b', 'nodes panel search: "Alation" lists the 3 nodes, "Agent Chat" lists Alation Agent Chat', async () => {
+	await h.check('b', 'nodes panel search: "Alation" lists the 4 nodes, "Agent Chat" and "Run Tool" find theirs', async () => {
 		/** @type {Record<string, string[]>} */
 		const found = {};
 		const search = async (/** @type {string} */ query, /** @type {string[]} */ wanted) => {
@@ -311,9 +311,10 @@ async function main() {
 		);
 		await search('Alation', OUR_NODES);
 		await search('Agent Chat', ['Alation Agent Chat']);
+		await search('Run Tool', ['Alation Run Tool']);
 		await escape();
 		const ai = installedCodex.subcategories?.AI ?? [];
-		return `"Alation" → ${found.Alation.join(', ')}; "Agent Chat" → ${found['Agent Chat'].join(', ')} (codex AI subcategories: ${ai.join(', ')})`;
+		return `"Alation" → ${found.Alation.join(', ')}; "Agent Chat" → ${found['Agent Chat'].join(', ')}; "Run Tool" → ${found['Run Tool'].join(', ')} (codex AI subcategories: ${ai.join(', ')})`;
 	});
 
 	// c. Example 02, the Agent parameter's "From list": the simulator's 8 agents, and search filters.
