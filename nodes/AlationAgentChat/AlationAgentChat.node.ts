@@ -44,7 +44,7 @@ export class AlationAgentChat implements INodeType {
 	methods = { listSearch: { searchAgents } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		if (this.getNodeParameter('operation', 0, 'ask') === 'getMessages') return [await getMessages(this)];
+		if (this.getNodeParameter('chatOperation', 0, 'ask') === 'getMessages') return [await getMessages(this)];
 		const concurrency = readConcurrency(this);
 		// As an AI Agent's tool the node's type is `<name>Tool`: a failed call is returned to the agent
 		// as the tool's output, so it can react, instead of failing the whole workflow.

@@ -31,7 +31,7 @@ export const getMessagesProperties: INodeProperties[] = [
 		required: true,
 		placeholder: 'e.g. {{ $json.chatId }}',
 		description: 'The chat to read: the chatId output by an Agent Chat or Run Tool run',
-		displayOptions: { show: { operation: ['getMessages'] } },
+		displayOptions: { show: { chatOperation: ['getMessages'] } },
 	},
 	{
 		displayName: 'Return All',
@@ -39,7 +39,7 @@ export const getMessagesProperties: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description: 'Whether to return all results or only up to a given limit',
-		displayOptions: { show: { operation: ['getMessages'] } },
+		displayOptions: { show: { chatOperation: ['getMessages'] } },
 	},
 	{
 		displayName: 'Limit',
@@ -48,7 +48,7 @@ export const getMessagesProperties: INodeProperties[] = [
 		typeOptions: { minValue: 1 },
 		default: DEFAULT_LIMIT,
 		description: 'Max number of results to return',
-		displayOptions: { show: { operation: ['getMessages'], returnAll: [false] } },
+		displayOptions: { show: { chatOperation: ['getMessages'], returnAll: [false] } },
 	},
 ];
 

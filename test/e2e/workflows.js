@@ -183,7 +183,7 @@ function e2eWorkflows(p) {
 					{ tool: { __rl: true, mode: 'id', value: 'list_data_products_tool' }, toolInput: '{"search_term": "sales"}', options: {} },
 					alationCredential(SIM),
 				),
-				node('Messages', 'n8n-nodes-alation.alationAgentChat', 1, { operation: 'getMessages', chatId: '={{ $json.chatId }}', returnAll: true }, alationCredential(SIM)),
+				node('Messages', 'n8n-nodes-alation.alationAgentChat', 1, { chatOperation: 'getMessages', chatId: '={{ $json.chatId }}', returnAll: true }, alationCredential(SIM)),
 			],
 			connect({ Start: ['Token (Alation)', 'Token (DataClarity)', 'Warehouse', 'Chat', 'Run Tool'], Chat: ['Messages'] }),
 		),

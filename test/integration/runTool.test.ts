@@ -280,7 +280,7 @@ describe('Agent Chat: Get Messages', () => {
 
 	test('one item per message in order: role, text, toolCalls, createdAt, raw', async () => {
 		const chatId = await chatWithTurns(1);
-		const result = await runChat({ operation: 'getMessages', chatId, returnAll: true });
+		const result = await runChat({ chatOperation: 'getMessages', chatId, returnAll: true });
 		expect(result.error).toBeUndefined();
 		const messages = result.items.map((i) => i.json);
 		expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
@@ -296,28 +296,28 @@ describe('Agent Chat: Get Messages', () => {
 	test('Return All reads every page (limit/offset); Limit stops early', async () => {
 		const chatId = await chatWithTurns(26); // 4 messages a turn: 104 messages, two pages
 		sim.resetCounters();
-		const all = await runChat({ operation: 'getMessages', chatId, returnAll: true });
+		const all = await runChat({ chatOperation: 'getMessages', chatId, returnAll: true });
 		expect(all.items).toHaveLength(104);
 		expect(all.items[103].json.text).toBe(answerText('Question 25', 'SQL Query Agent', 26));
 		const pages = sim.requestLog.filter((r) => r.path === `/ai/api/v1/chats/${chatId}/messages`).map((r) => r.query);
 		expect(pages).toEqual([{ limit: '100', offset: '0' }, { limit: '100', offset: '100' }]);
 
-		const some = await runChat({ operation: 'getMessages', chatId, limit: 5 });
+		const some = await runChat({ chatOperation: 'getMessages', chatId, limit: 5 });
 		expect(some.items.map((i) => i.json.text)[0]).toBe('Question 0');
 		expect(some.items).toHaveLength(5);
 	}, 60_000);
 
 	test('tool runs are recorded in the chat too', async () => {
 		const run = await runTool({});
-		const result = await runChat({ operation: 'getMessages', chatId: run.items[0].json.chatId });
+		const result = await runChat({ chatOperation: 'getMessages', chatId: run.items[0].json.chatId });
 		expect(result.items.map((i) => [i.json.role, (i.json.toolCalls as IDataObject[]).length])).toEqual([['assistant', 1], ['tool', 0]]);
 	});
 
 	test('unknown chat → 404 with a hint; not a UUID → refused before any request', async () => {
-		const missing = await runChat({ operation: 'getMessages', chatId: '00000000-0000-4000-8000-000000000000' });
+		const missing = await runChat({ chatOperation: 'getMessages', chatId: '00000000-0000-4000-8000-000000000000' });
 		expect(missing.error?.message).toMatch(/^Reading the chat messages failed: the server answered 404/);
 		expect(description(missing.error)).toMatch(/check the Chat ID/);
-		const bad = await runChat({ operation: 'getMessages', chatId: 'abc' });
+		const bad = await runChat({ chatOperation: 'getMessages', chatId: 'abc' });
 		expect(bad.error?.message).toBe('Chat ID "abc" is not a chat ID');
 	});
 
