@@ -19,7 +19,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 
-const { forSimulator, loadExamples, simulatorCredential } = require('../../scripts/lib/examples');
+const { forSimulator, loadExamples, SIMULATOR_CREDENTIAL, simulatorCredential } = require('../../scripts/lib/examples');
 const { ensureN8n } = require('../../scripts/lib/install-n8n');
 const { freshFolder, prepareInstance } = require('../../scripts/lib/instance');
 const { formatDuration, info, step } = require('../../scripts/lib/log');
@@ -580,6 +580,27 @@ async function main() {
 			const credentialTypes = /** @type {Array<{ name: string }>} */ (await session.request('GET', '/types/credentials.json')).map((c) => c.name);
 			for (const name of ['alationApi', 'dataClarityApi']) assert.ok(credentialTypes.includes(name), `credential type ${name}`);
 			return `${nodes.length} node types served, ours: ${ours.map((n) => n.split('.')[1]).join(', ')}`;
+		});
+
+		await h.check('Run Tool "From list", as the editor asks n8n for it: built-in and custom tools, search', async () => {
+			const ask = async (/** @type {string | undefined} */ filter) =>
+				/** @type {{ results: Array<{ name: string, value: string }> }} */ (
+					await session.request('POST', '/rest/dynamic-node-parameters/resource-locator-results', {
+						path: 'parameters.tool',
+						methodName: 'searchTools',
+						nodeTypeAndVersion: { name: `${PACKAGE.name}.alationRunTool`, version: 1 },
+						currentNodeParameters: { tool: { __rl: true, mode: 'list', value: '' }, toolInput: '{}', options: {} },
+						credentials: { alationApi: { id: SIMULATOR_CREDENTIAL.id, name: SIMULATOR_CREDENTIAL.name } },
+						...(filter ? { filter } : {}),
+					})
+				);
+			const all = await ask(undefined);
+			const values = all.results.map((r) => r.value);
+			for (const ref of ['alation_context_tool', 'list_data_products_tool']) assert.ok(values.includes(ref), `${ref} listed: ${values.join(', ')}`);
+			assert.ok(values.some((v) => UUID.test(v)), 'a custom tool listed by its UUID');
+			const lineage = await ask('lineage');
+			assert.ok(lineage.results.length > 0 && lineage.results.length < all.results.length, `"lineage" filters: ${lineage.results.map((r) => r.name).join(', ')}`);
+			return `${all.results.length} tools (${values.filter((v) => UUID.test(v)).length} custom); "lineage" → ${lineage.results.map((r) => r.name).join(', ')}`;
 		});
 
 		await h.check('credential Test button: simulator OK; wrong secret → clear message', async () => {
