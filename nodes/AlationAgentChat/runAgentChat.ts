@@ -339,7 +339,8 @@ async function downloadAssets(run: RunContext, answer: AssembledAnswer, json: ID
 /**
  * The content types an asset keeps, with their file extensions. Anything else the server declares
  * (an HTML page with scripts, say) becomes application/octet-stream with `.bin`: a file n8n would
- * show or serve as a page must not be the server's choice.
+ * show or serve as a page must not be the server's choice. SVG is not an image here: it is XML
+ * that may carry scripts, and a browser opening it from n8n runs them.
  */
 const EXTENSIONS: Record<string, string> = {
 	'text/csv': 'csv',
@@ -347,7 +348,6 @@ const EXTENSIONS: Record<string, string> = {
 	'image/jpeg': 'jpg',
 	'image/gif': 'gif',
 	'image/webp': 'webp',
-	'image/svg+xml': 'svg',
 	'application/json': 'json',
 	'application/pdf': 'pdf',
 	'text/plain': 'txt',
