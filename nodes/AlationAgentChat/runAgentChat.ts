@@ -135,7 +135,7 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 /**
  * The run's time limit. Not `AbortSignal.timeout`: its timer (and the signals and listeners hanging
  * on it) would stay alive for the whole Timeout — 10 minutes by default — after the run ended; over
- * thousands of items that is memory held for nothing (measured in bench/, row 4c).
+ * thousands of items that is memory held for nothing (the memory benchmark in bench/memory.ts measures it).
  */
 class Deadline {
 	private readonly controller = new AbortController();

@@ -12,7 +12,7 @@ export function serverErrorText(json: unknown): string | undefined {
 	const parts: string[] = [];
 	if (typeof data.error === 'string') parts.push(data.error);
 	if (typeof data.error_description === 'string') parts.push(data.error_description);
-	// Alation's SDK reads `{error, message}` as a reason and its explanation (docs/alation-api.md §7).
+	// Alation's SDK reads `{error, message}` as a reason and its explanation.
 	else if (parts.length > 0 && typeof data.message === 'string') parts.push(data.message);
 	if (parts.length === 0) {
 		const detail = data.detail ?? data.message ?? data.details;
