@@ -7,7 +7,8 @@ import type { HttpResponse } from '../shared/http/client';
 import { HttpStatusError, isAbortError } from '../shared/http/errors';
 import { isRetryableNetworkError, isRetryableStatus, retryDelayMs, waitForRetry } from '../shared/http/retry';
 import { withItemData } from '../shared/items';
-import { AnswerAssembler, parseJsonAnswer } from '../shared/sse/assembler';
+import { parseJsonAnswer } from '../shared/json';
+import { AnswerAssembler } from '../shared/sse/assembler';
 import type { AssembledAnswer, Asset } from '../shared/sse/assembler';
 import { redactSecrets } from '../shared/redact';
 import { agentStreamErrorText } from '../shared/sse/errorEvent';
@@ -114,7 +115,7 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 				);
 			}
 		} catch (error) {
-			throw withItemData(streamFailure(error, input, deadline.signal, session.signal), partialData(assembler.partial(), input));
+			throw withItemData(streamFailure(error, input, deadline.signal, session.signal), partialData(assembler.result(), input));
 		} finally {
 			response.body.destroy();
 		}
