@@ -27,29 +27,65 @@
  * answer is the fallback (see output.ts), none of which was streamed.
  *
  * Memory: per message only its latest parts (parts.ts) — never the earlier snapshots nor the
- * events, unless `includeEvents` asks for them.
+ * events, unless `includeEvents` asks for them. Both are bounded per run, in bytes of memory
+ * (retained.ts says how they are counted): the kept events by `maxEventsBytes` (past it, events are
+ * no longer kept and `eventsTruncated` says so; the answer goes on), everything else — text,
+ * thinking, tool calls and results of every message — by `maxBytes` (past it, `add()` throws
+ * `AnswerTooLargeError`: an answer or a tool result cut at an arbitrary point is not an answer, and
+ * a scheduled job must not pass it on as one).
  */
 
 import { isRecord } from '../json';
 import type { AssembledAnswer } from './answer';
 import { MessageMerger } from './merge';
 import { buildAnswer } from './output';
-import { idString, messageKindOf, messageText, messageTextLength, normalizePart, partKind, TOOL_RETURN } from './parts';
+import { idString, messageBytes, messageKindOf, messageText, messageTextLength, newMessage, normalizePart, partKind, TOOL_RETURN } from './parts';
 import type { MessageState, PartState } from './parts';
+import { retainedBytes, TEXT_UNIT_BYTES } from './retained';
 
 export type { AssembledAnswer, Asset, ToolCall, ToolResult } from './answer';
 
 export interface AssemblerOptions {
 	/** Keep the raw events (the first `maxEvents`, at most `maxEventsBytes` of them). */
 	includeEvents?: boolean;
-	/** Default 10 MiB of event data: a few huge events must not be kept whole. */
+	/** Memory the kept events may take (retained.ts); default 10 MiB: a few huge events must not be kept whole. */
 	maxEventsBytes?: number;
 	/** Default 1000. */
 	maxEvents?: number;
+	/** Memory the messages of one run may take (retained.ts); default `DEFAULT_MAX_ANSWER_BYTES`. */
+	maxBytes?: number;
 }
 
 export const DEFAULT_MAX_EVENTS = 1000;
 export const DEFAULT_MAX_EVENTS_BYTES = 10 * 1024 * 1024;
+/**
+ * 64 MiB: an answer of 32 M characters (text counts two bytes a character), four times the largest
+ * realistic answer measured (bench/streaming.ts: 8.4 M characters in a 10.9 MB stream), with room
+ * for its tool results; 40 messages of 4 MiB (160 MiB held) are refused.
+ */
+export const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/** What one run keeps passed `maxBytes`: the run stops (see the top of this file). */
+export class AnswerTooLargeError extends Error {
+	readonly code = 'ANSWER_TOO_LARGE';
+
+	constructor(readonly limitBytes: number) {
+		super(`The agent's answer (its text, tool calls and tool results) needs more than ${formatBytes(limitBytes)} of memory`);
+		this.name = 'AnswerTooLargeError';
+	}
+}
+
+function formatBytes(bytes: number): string {
+	const MiB = 1024 * 1024;
+	return bytes >= MiB ? `${Math.round((bytes / MiB) * 10) / 10} MiB` : `${bytes} bytes`;
+}
+
+function limitOption(value: number | undefined, fallback: number): number {
+	return typeof value === 'number' && value >= 0 ? value : fallback;
+}
+
+/** The slot an event takes in the kept events' array. */
+const EVENT_SLOT_BYTES = 8;
 
 /** Separator streamed before the text of a new response message. */
 export const MESSAGE_SEPARATOR = '\n\n';
@@ -61,6 +97,9 @@ export class AnswerAssembler {
 	private keptEventBytes = 0;
 	private readonly events: unknown[] = [];
 	private eventsTruncated = false;
+	private readonly maxBytes: number;
+	/** The memory of every message held (the sum of their `bytes`). */
+	private keptBytes = 0;
 
 	private readonly messages = new Map<string, MessageState>();
 	private readonly merger = new MessageMerger();
@@ -80,24 +119,18 @@ export class AnswerAssembler {
 		this.includeEvents = options.includeEvents === true;
 		const max = options.maxEvents;
 		this.maxEvents = typeof max === 'number' && max >= 0 ? Math.floor(max) : DEFAULT_MAX_EVENTS;
-		const maxBytes = options.maxEventsBytes;
-		this.maxEventsBytes = typeof maxBytes === 'number' && maxBytes >= 0 ? maxBytes : DEFAULT_MAX_EVENTS_BYTES;
+		this.maxEventsBytes = limitOption(options.maxEventsBytes, DEFAULT_MAX_EVENTS_BYTES);
+		this.maxBytes = limitOption(options.maxBytes, DEFAULT_MAX_ANSWER_BYTES);
 	}
 
 	/**
 	 * Feeds one parsed event. Returns the answer text this event added, for live streaming
-	 * (see the invariants at the top of this file); '' when it added none. Never throws.
+	 * (see the invariants at the top of this file); '' when it added none. Throws only
+	 * `AnswerTooLargeError`, when what the run keeps passes `maxBytes` (by this event at most: the
+	 * reader bounds one event).
 	 */
 	add(event: unknown, size = 0): string {
-		if (this.includeEvents && !this.eventsTruncated) {
-			// `size`: the event's data length as received (the reader knows it); kept events are bounded by both.
-			if (this.events.length < this.maxEvents && this.keptEventBytes + size <= this.maxEventsBytes) {
-				this.events.push(event);
-				this.keptEventBytes += size;
-			} else {
-				this.eventsTruncated = true;
-			}
-		}
+		if (this.includeEvents && !this.eventsTruncated) this.keepEvent(event, size);
 		if (!isRecord(event)) return '';
 		if (this.chatId === undefined) this.chatId = idString(event.chat_id);
 		if (this.agentId === undefined) this.agentId = idString(event.agent_id);
@@ -123,11 +156,16 @@ export class AnswerAssembler {
 		let message = this.messages.get(key);
 		let appended: string | undefined;
 		if (message === undefined) {
-			message = { key, seq: this.messages.size, kind, parts, mode: 'unknown' };
+			message = newMessage(key, this.messages.size, kind, parts);
 			this.messages.set(key, message);
+			this.count(message.bytes);
 		} else {
 			message.kind = kind;
 			appended = this.merger.merge(message, parts, hasTextLike);
+			const bytes = messageBytes(message);
+			const grown = bytes - message.bytes;
+			message.bytes = bytes;
+			this.count(grown);
 		}
 		if (kind === 'response') this.lastResponse = message;
 		if (hasToolReturn) this.lastToolReturn = message;
@@ -156,10 +194,39 @@ export class AnswerAssembler {
 		const kind = kindValue === 'request' ? 'request' : 'response';
 		message.kind = kind;
 		const piece = raw.content;
-		if (piece.length > 0) last.text += piece;
+		if (piece.length > 0) {
+			last.text += piece;
+			const grown = TEXT_UNIT_BYTES * piece.length;
+			last.bytes += grown;
+			message.bytes += grown;
+			this.count(grown);
+		}
 		if (kind !== 'response') return '';
 		this.lastResponse = message;
 		return this.stream(message, piece);
+	}
+
+	/**
+	 * Include Events: the first events, while they fit in count and memory. `size` is the event's
+	 * data length as received (the reader knows it); the memory estimate is usually larger (parsed
+	 * JSON costs more than its text), and the larger of the two is counted.
+	 */
+	private keepEvent(event: unknown, size: number): void {
+		if (this.events.length < this.maxEvents) {
+			const bytes = Math.max(size, retainedBytes(event)) + EVENT_SLOT_BYTES;
+			if (this.keptEventBytes + bytes <= this.maxEventsBytes) {
+				this.events.push(event);
+				this.keptEventBytes += bytes;
+				return;
+			}
+		}
+		// After the first event that does not fit, none is kept: the events kept are a prefix of the stream.
+		this.eventsTruncated = true;
+	}
+
+	private count(grown: number): void {
+		this.keptBytes += grown;
+		if (this.keptBytes > this.maxBytes) throw new AnswerTooLargeError(this.maxBytes);
 	}
 
 	/** The answer so far: at the end of the stream the answer, after a cut the partial answer. */

@@ -49,7 +49,9 @@
  * Once a message has two events that are not ambiguous, its mode is certain.
  */
 
+import { partBytes } from './parts';
 import type { MessageState, Mode, PartState } from './parts';
+import { TEXT_UNIT_BYTES } from './retained';
 
 type Relation = 'same' | 'fill' | 'extends' | 'shrinks' | 'other';
 
@@ -157,6 +159,7 @@ function applyDelta(message: MessageState, parts: PartState[]): string {
 			const piece = theirs.text ?? '';
 			if (piece.length > 0) {
 				last.text += piece;
+				last.bytes += TEXT_UNIT_BYTES * piece.length;
 				if (last.kind === 'text') appended += piece;
 			}
 			continue;
@@ -174,6 +177,7 @@ function applyDelta(message: MessageState, parts: PartState[]): string {
 		}
 		if (theirs.content !== undefined) last.content = theirs.content;
 		if (theirs.metadata !== undefined) last.metadata = theirs.metadata;
+		last.bytes = partBytes(last);
 	}
 	return appended;
 }

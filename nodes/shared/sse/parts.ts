@@ -7,6 +7,7 @@
  */
 
 import { isRecord, safeStringify } from '../json';
+import { retainedBytes, textBytes } from './retained';
 
 export type Mode = 'unknown' | 'snapshot' | 'delta';
 
@@ -21,6 +22,8 @@ export interface PartState {
 	pendingApproval?: boolean;
 	content?: unknown;
 	metadata?: unknown;
+	/** The memory this part holds (retained.ts): kept current by every change to the part. */
+	bytes: number;
 }
 
 export interface MessageState {
@@ -30,6 +33,30 @@ export interface MessageState {
 	kind: 'request' | 'response';
 	parts: PartState[];
 	mode: Mode;
+	/** The memory this message holds: its parts, and itself (`MESSAGE_BYTES` and its key). */
+	bytes: number;
+}
+
+/** A message's own memory: its state object, its entry in the assembler's map, its parts array. */
+const MESSAGE_BYTES = 160;
+
+export function newMessage(key: string, seq: number, kind: 'request' | 'response', parts: PartState[]): MessageState {
+	const message: MessageState = { key, seq, kind, parts, mode: 'unknown', bytes: 0 };
+	message.bytes = messageBytes(message);
+	return message;
+}
+
+/** What a message holds now, in bytes. */
+export function messageBytes(message: MessageState): number {
+	let bytes = MESSAGE_BYTES + textBytes(message.key);
+	for (const part of message.parts) bytes += part.bytes;
+	return bytes;
+}
+
+/** What a part holds, counted from its fields (after a change other than appended text). */
+export function partBytes(part: PartState): number {
+	if (part.text !== undefined) return textBytes(part.text);
+	return retainedBytes(part.args) + retainedBytes(part.content) + retainedBytes(part.metadata) + (part.toolName === undefined ? 0 : textBytes(part.toolName));
 }
 
 export const TEXT_LIKE = new Set(['text', 'thinking']);
@@ -59,20 +86,22 @@ export function normalizePart(raw: unknown): PartState | undefined {
 	const kindValue = partKind(raw);
 	if (typeof kindValue !== 'string') return undefined;
 	const kind = kindValue;
-	if (TEXT_LIKE.has(kind)) return { kind, text: textOfContent(raw.content) };
-	if (kind === 'tool-call') {
-		const part: PartState = { kind, toolCallId: idString(raw.tool_call_id), args: raw.args };
+	let part: PartState;
+	if (TEXT_LIKE.has(kind)) {
+		part = { kind, text: textOfContent(raw.content), bytes: 0 };
+	} else if (kind === 'tool-call') {
+		part = { kind, toolCallId: idString(raw.tool_call_id), args: raw.args, bytes: 0 };
 		if (typeof raw.tool_name === 'string') part.toolName = raw.tool_name;
 		if (typeof raw.pending_approval === 'boolean') part.pendingApproval = raw.pending_approval;
-		return part;
-	}
-	if (TOOL_RETURN.has(kind)) {
-		const part: PartState = { kind, toolCallId: idString(raw.tool_call_id), content: raw.content, metadata: raw.metadata };
+	} else if (TOOL_RETURN.has(kind)) {
+		part = { kind, toolCallId: idString(raw.tool_call_id), content: raw.content, metadata: raw.metadata, bytes: 0 };
 		if (typeof raw.tool_name === 'string') part.toolName = raw.tool_name;
-		return part;
+	} else {
+		// user-prompt, system-prompt, retry-prompt, unknown kinds: the kind is all we need.
+		return { kind, bytes: 0 };
 	}
-	// user-prompt, system-prompt, retry-prompt, unknown kinds: the kind is all we need.
-	return { kind };
+	part.bytes = partBytes(part);
+	return part;
 }
 
 /** An explicit kind wins, else a text, thinking or tool-call part makes a response. */

@@ -404,7 +404,8 @@ describe('AnswerAssembler: events option, partial answers, robustness', () => {
 	});
 
 	test('never throws on malformed input', () => {
-		const a = new AnswerAssembler({ includeEvents: true });
+		// Room for every event: the two 5 MiB tool args take 10 MiB of memory each.
+		const a = new AnswerAssembler({ includeEvents: true, maxEventsBytes: 64 * 1024 * 1024 });
 		const huge = 'x'.repeat(5 * 1024 * 1024);
 		const junk: unknown[] = [
 			null,
