@@ -20,6 +20,8 @@ export interface AgentChatInput {
 	/** Bounds on Download Assets per item: how many files, how many bytes in all. */
 	maxAssets: number;
 	maxAssetBytes: number;
+	/** Bound on the memory one run keeps of the answer, tool calls and results (shared/sse/retained.ts). */
+	maxAnswerBytes: number;
 	timeoutMs: number;
 	idleTimeoutMs: number;
 	maxRetries: number;
@@ -127,6 +129,7 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number): A
 		downloadAssets: options.downloadAssets === true,
 		maxAssets: wholeNumber(ctx, itemIndex, options.maxAssets, 'Max Assets', DEFAULTS.maxAssets, 1000),
 		maxAssetBytes: wholeNumber(ctx, itemIndex, options.maxAssetBytes, 'Max Asset Bytes', DEFAULTS.maxAssetBytes, Number.MAX_SAFE_INTEGER),
+		maxAnswerBytes: wholeNumber(ctx, itemIndex, options.maxAnswerBytes, 'Max Answer Bytes', DEFAULTS.maxAnswerBytes, Number.MAX_SAFE_INTEGER),
 		timeoutMs: positiveSeconds(ctx, itemIndex, options.timeout, 'Timeout', DEFAULTS.timeout),
 		idleTimeoutMs: positiveSeconds(ctx, itemIndex, options.idleTimeout, 'Idle Timeout', DEFAULTS.idleTimeout),
 		maxRetries,

@@ -8,7 +8,7 @@ import { HttpStatusError, isAbortError } from '../shared/http/errors';
 import { isRetryableNetworkError, isRetryableStatus, retryDelayMs, waitForRetry } from '../shared/http/retry';
 import { withItemData } from '../shared/items';
 import { parseJsonAnswer } from '../shared/json';
-import { AnswerAssembler } from '../shared/sse/assembler';
+import { AnswerAssembler, AnswerTooLargeError } from '../shared/sse/assembler';
 import type { AssembledAnswer, Asset } from '../shared/sse/assembler';
 import { redactSecrets } from '../shared/redact';
 import { agentStreamErrorText } from '../shared/sse/errorEvent';
@@ -90,7 +90,7 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 	const started = Date.now();
 	const deadline = new Deadline(input.timeoutMs);
 	const signal = session.signal ? AbortSignal.any([session.signal, deadline.signal]) : deadline.signal;
-	const assembler = new AnswerAssembler({ includeEvents: input.includeEvents });
+	const assembler = new AnswerAssembler({ includeEvents: input.includeEvents, maxBytes: input.maxAnswerBytes });
 
 	try {
 		const response = await openStream(run, signal);
@@ -244,6 +244,13 @@ function streamFailure(error: unknown, input: AgentChatInput, deadline: AbortSig
 	}
 	if (code === 'EVENT_TOO_LARGE') {
 		return new AgentStreamError('protocol', (error as Error).message, 'This answer is too large to read safely. Ask for less at once.');
+	}
+	if (error instanceof AnswerTooLargeError) {
+		return new AgentStreamError(
+			'protocol',
+			`${error.message} (Max Answer Bytes option); reading stopped to bound memory`,
+			'The part received so far is in the error details. Raise Max Answer Bytes in the node options if answers this large are expected, or ask the agent for less at once (a narrower question, fewer rows).',
+		);
 	}
 	return new AgentStreamError(
 		'cut',
