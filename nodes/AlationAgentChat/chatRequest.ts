@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { isUuid } from './agentRef';
 import { DEFAULTS } from './description';
+import { isRecord, parseJson, textOf } from '../shared/json';
 
 /** Everything one item asks for, read from the node's parameters and checked before any request. */
 export interface AgentChatInput {
@@ -34,15 +35,8 @@ function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string, des
 /** A JSON parameter arrives as text (typed in the editor) or as an object (from an expression). */
 function jsonObject(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, example: string): IDataObject {
 	if (value === undefined || value === null || value === '') return {};
-	let parsed: unknown = value;
-	if (typeof value === 'string') {
-		try {
-			parsed = JSON.parse(value);
-		} catch {
-			parsed = undefined;
-		}
-	}
-	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+	const parsed = typeof value === 'string' ? parseJson(value) : value;
+	if (!isRecord(parsed)) {
 		throw invalid(ctx, itemIndex, `${label} must be a JSON object`, `Write it like ${example}, or leave it empty.`);
 	}
 	return parsed as IDataObject;
@@ -57,8 +51,7 @@ function positiveSeconds(ctx: IExecuteFunctions, itemIndex: number, value: unkno
 }
 
 function optionalText(value: unknown): string | undefined {
-	if (value === undefined || value === null) return undefined;
-	const text = String(value).trim();
+	const text = textOf(value);
 	return text === '' ? undefined : text;
 }
 

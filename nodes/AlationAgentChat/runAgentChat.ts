@@ -7,7 +7,7 @@ import type { HttpResponse } from '../shared/http/client';
 import { HttpStatusError, isAbortError } from '../shared/http/errors';
 import { isRetryableNetworkError, isRetryableStatus, retryDelayMs, waitForRetry } from '../shared/http/retry';
 import { withItemData } from '../shared/items';
-import { parseJsonAnswer } from '../shared/json';
+import { isRecord, parseJson, parseJsonAnswer } from '../shared/json';
 import { AnswerAssembler, AnswerTooLargeError } from '../shared/sse/assembler';
 import type { AssembledAnswer, Asset } from '../shared/sse/assembler';
 import { redactSecrets } from '../shared/redact';
@@ -213,11 +213,6 @@ function stopOnReportedError(raw: RawSseEvent, json: unknown, redact: (text: str
 	);
 }
 
-/** Aborted by Stop, or by the run's deadline (whose reason is a TimeoutError). */
-function isAbort(error: unknown): boolean {
-	return isAbortError(error) || (error as { name?: unknown })?.name === 'TimeoutError';
-}
-
 function timeoutError(input: AgentChatInput): AgentStreamError {
 	return new AgentStreamError(
 		'timeout',
@@ -233,7 +228,7 @@ function cancelledError(): AgentStreamError {
 /** A failure while reading the stream: the agent has started, so it is never retried. */
 function streamFailure(error: unknown, input: AgentChatInput, deadline: AbortSignal, cancel?: AbortSignal): Error {
 	if (error instanceof AgentStreamError) return error;
-	if (isAbort(error) || deadline.aborted || cancel?.aborted) return cancel?.aborted ? cancelledError() : timeoutError(input);
+	if (isAbortError(error) || deadline.aborted || cancel?.aborted) return cancel?.aborted ? cancelledError() : timeoutError(input);
 	const code = (error as { code?: unknown })?.code;
 	if (code === 'UND_ERR_BODY_TIMEOUT') {
 		return new AgentStreamError(
@@ -263,7 +258,7 @@ function streamFailure(error: unknown, input: AgentChatInput, deadline: AbortSig
 function requestPhaseFailure(error: unknown, deadline: AbortSignal, cancel: AbortSignal | undefined, input: AgentChatInput): unknown {
 	if (error instanceof AgentStreamError || error instanceof NotAnEventStreamError) return error;
 	const inner = error instanceof AttemptsExhaustedError ? error.last : error;
-	if (isAbort(inner) || (deadline.aborted && !(inner instanceof HttpStatusError))) {
+	if (isAbortError(inner) || (deadline.aborted && !(inner instanceof HttpStatusError))) {
 		return cancel?.aborted ? cancelledError() : timeoutError(input);
 	}
 	if ((inner as { code?: unknown })?.code === 'UND_ERR_HEADERS_TIMEOUT') {
@@ -368,19 +363,14 @@ const EXTENSIONS: Record<string, string> = {
 export function assetFile(asset: Asset, contentType: string, bytes: Buffer): { data: Buffer; mimeType: string; fileName: string } {
 	let mimeType = contentType.split(';')[0].trim().toLowerCase() || (asset.kind === 'sql' ? 'text/csv' : 'application/octet-stream');
 	let data = bytes;
-	if (mimeType === 'application/json') {
-		try {
-			const wrapped = JSON.parse(bytes.toString('utf8')) as IDataObject;
-			const inner = wrapped.base64 ?? wrapped.data ?? wrapped.content;
-			if (typeof inner === 'string') {
-				const isBase64 = typeof wrapped.base64 === 'string' || /^[A-Za-z0-9+/=\s]+$/.test(inner.slice(0, 200));
-				data = isBase64 && asset.kind !== 'sql' ? Buffer.from(inner, 'base64') : Buffer.from(inner, 'utf8');
-				const declared = typeof wrapped.mime_type === 'string' ? wrapped.mime_type : typeof wrapped.mimeType === 'string' ? wrapped.mimeType : undefined;
-				mimeType = declared ?? (asset.kind === 'sql' ? 'text/csv' : asset.kind === 'chart' ? 'image/png' : 'application/octet-stream');
-			}
-		} catch {
-			// Not the wrapper: keep the JSON file as it came.
-		}
+	// JSON that is not the wrapper is kept as the JSON file it came as.
+	const wrapped = mimeType === 'application/json' ? parseJson(bytes.toString('utf8')) : undefined;
+	const inner = isRecord(wrapped) ? (wrapped.base64 ?? wrapped.data ?? wrapped.content) : undefined;
+	if (isRecord(wrapped) && typeof inner === 'string') {
+		const isBase64 = typeof wrapped.base64 === 'string' || /^[A-Za-z0-9+/=\s]+$/.test(inner.slice(0, 200));
+		data = isBase64 && asset.kind !== 'sql' ? Buffer.from(inner, 'base64') : Buffer.from(inner, 'utf8');
+		const declared = typeof wrapped.mime_type === 'string' ? wrapped.mime_type : typeof wrapped.mimeType === 'string' ? wrapped.mimeType : undefined;
+		mimeType = declared ?? (asset.kind === 'sql' ? 'text/csv' : asset.kind === 'chart' ? 'image/png' : 'application/octet-stream');
 	} else if (mimeType === 'text/plain' && asset.kind === 'sql') {
 		mimeType = 'text/csv';
 	}

@@ -50,3 +50,14 @@ export function safeStringify(value: unknown): string {
 		return String(value);
 	}
 }
+
+/**
+ * The text of a value read from a parameter, a credential or a header: a string (trimmed unless
+ * `trim` is false: pasted values carry stray spaces and line ends), a number or bigint as its
+ * digits (sheets deliver IDs and some passwords as numbers); undefined for anything else.
+ */
+export function textOf(value: unknown, { trim = true }: { trim?: boolean } = {}): string | undefined {
+	if (typeof value === 'string') return trim ? value.trim() : value;
+	if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') return String(value);
+	return undefined;
+}
