@@ -247,7 +247,7 @@ export async function memoryBench(
 		},
 		{
 			id: '4b',
-			measure: 'The same with Include Events (the output keeps at most 1,000 events and 10 MiB of event data)',
+			measure: 'The same with Include Events (the output keeps at most 1,000 events and 10 MiB of their memory)',
 			ours: `${describe('events')} (${fmt(runs.events[0]?.events ?? 0, 0)} events in the output)`,
 			reference: '—',
 			target: 'bounded',

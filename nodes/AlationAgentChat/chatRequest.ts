@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { isUuid } from './agentRef';
 import { DEFAULTS } from './description';
+import { isRecord, parseJson, textOf } from '../shared/json';
 
 /** Everything one item asks for, read from the node's parameters and checked before any request. */
 export interface AgentChatInput {
@@ -20,6 +21,8 @@ export interface AgentChatInput {
 	/** Bounds on Download Assets per item: how many files, how many bytes in all. */
 	maxAssets: number;
 	maxAssetBytes: number;
+	/** Bound on the memory one run keeps of the answer, tool calls and results (shared/sse/retained.ts). */
+	maxAnswerBytes: number;
 	timeoutMs: number;
 	idleTimeoutMs: number;
 	maxRetries: number;
@@ -47,15 +50,8 @@ export function invalid(ctx: IExecuteFunctions, itemIndex: number, message: stri
 /** A JSON parameter arrives as text (typed in the editor) or as an object (from an expression). */
 export function jsonObject(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, example: string): IDataObject {
 	if (value === undefined || value === null || value === '') return {};
-	let parsed: unknown = value;
-	if (typeof value === 'string') {
-		try {
-			parsed = JSON.parse(value);
-		} catch {
-			parsed = undefined;
-		}
-	}
-	if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+	const parsed = typeof value === 'string' ? parseJson(value) : value;
+	if (!isRecord(parsed)) {
 		throw invalid(ctx, itemIndex, `${label} must be a JSON object`, `Write it like ${example}, or leave it empty.`);
 	}
 	return parsed as IDataObject;
@@ -70,8 +66,7 @@ export function positiveSeconds(ctx: IExecuteFunctions, itemIndex: number, value
 }
 
 export function optionalText(value: unknown): string | undefined {
-	if (value === undefined || value === null) return undefined;
-	const text = String(value).trim();
+	const text = textOf(value);
 	return text === '' ? undefined : text;
 }
 
@@ -151,6 +146,7 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number, { 
 		downloadAssets: options.downloadAssets === true,
 		maxAssets: wholeNumber(ctx, itemIndex, options.maxAssets, 'Max Assets', DEFAULTS.maxAssets, 1000),
 		maxAssetBytes: wholeNumber(ctx, itemIndex, options.maxAssetBytes, 'Max Asset Bytes', DEFAULTS.maxAssetBytes, Number.MAX_SAFE_INTEGER),
+		maxAnswerBytes: wholeNumber(ctx, itemIndex, options.maxAnswerBytes, 'Max Answer Bytes', DEFAULTS.maxAnswerBytes, Number.MAX_SAFE_INTEGER),
 		timeoutMs: positiveSeconds(ctx, itemIndex, options.timeout, 'Timeout', DEFAULTS.timeout),
 		idleTimeoutMs: positiveSeconds(ctx, itemIndex, options.idleTimeout, 'Idle Timeout', DEFAULTS.idleTimeout),
 		maxRetries,

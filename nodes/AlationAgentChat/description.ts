@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { DEFAULT_MAX_ANSWER_BYTES } from '../shared/sse/assembler';
+
 /** Defaults of the options collection; the node reads them from here too, so docs and code agree. */
 export const DEFAULTS = {
 	timeout: 600,
@@ -8,6 +10,7 @@ export const DEFAULTS = {
 	concurrency: 1,
 	maxAssets: 20,
 	maxAssetBytes: 100 * 1024 * 1024,
+	maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES,
 } as const;
 
 /** As an AI Agent's tool (Tool Result: Compact), the answer given to the model is cut to this length. */
@@ -114,6 +117,14 @@ export const agentChatProperties: INodeProperties[] = [
 				description: 'With Download Assets: download at most this many files per item; the rest are listed in assetsSkipped',
 			},
 			{
+				displayName: 'Max Answer Bytes',
+				name: 'maxAnswerBytes',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: DEFAULTS.maxAnswerBytes,
+				description: 'Memory one answer may take (default 64 MiB; text counts two bytes a character): its text, tool calls and tool results. A larger answer fails the item, with the part received so far in the error details.',
+			},
+			{
 				displayName: 'Max Asset Bytes',
 				name: 'maxAssetBytes',
 				type: 'number',
@@ -135,7 +146,7 @@ export const agentChatProperties: INodeProperties[] = [
 				name: 'includeEvents',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to add the raw stream events to the output (at most 1,000)',
+				description: 'Whether to add the raw stream events to the output (the first 1,000 at most, and at most 10 MiB of memory; eventsTruncated says when some were left out)',
 			},
 			{
 				displayName: 'Input Payload',

@@ -7,7 +7,8 @@ import type { HttpResponse } from '../shared/http/client';
 import { HttpStatusError, isAbortError } from '../shared/http/errors';
 import { isRetryableNetworkError, isRetryableStatus, retryDelayMs, waitForRetry } from '../shared/http/retry';
 import { withItemData } from '../shared/items';
-import { AnswerAssembler, parseJsonAnswer } from '../shared/sse/assembler';
+import { isRecord, parseJson, parseJsonAnswer } from '../shared/json';
+import { AnswerAssembler, AnswerTooLargeError } from '../shared/sse/assembler';
 import type { AssembledAnswer, Asset } from '../shared/sse/assembler';
 import { redactSecrets } from '../shared/redact';
 import { agentStreamErrorText } from '../shared/sse/errorEvent';
@@ -92,6 +93,8 @@ export interface StreamRequest {
 	idleTimeoutMs: number;
 	maxRetries: number;
 	includeEvents: boolean;
+	/** What the answer may keep in memory, in bytes (Agent Chat's Max Answer Bytes option). */
+	maxAnswerBytes: number;
 	/** Who answers, as error messages name it. */
 	subject: 'agent' | 'tool';
 	/** Secret-free data kept on the error of a stream that broke off (Continue On Fail shows it). */
@@ -120,6 +123,7 @@ export async function runAgentChat(run: RunContext): Promise<INodeExecutionData>
 		idleTimeoutMs: input.idleTimeoutMs,
 		maxRetries: input.maxRetries,
 		includeEvents: input.includeEvents,
+		maxAnswerBytes: input.maxAnswerBytes,
 		subject: 'agent',
 		partialData: (partial) => partialData(partial, input),
 	};
@@ -140,7 +144,7 @@ export async function runEventStream<T>(run: StreamContext, request: StreamReque
 	const { ctx, session, itemIndex, streaming } = run;
 	const deadline = new Deadline(request.timeoutMs);
 	const signal = session.signal ? AbortSignal.any([session.signal, deadline.signal]) : deadline.signal;
-	const assembler = new AnswerAssembler({ includeEvents: request.includeEvents });
+	const assembler = new AnswerAssembler({ includeEvents: request.includeEvents, maxBytes: request.maxAnswerBytes });
 
 	try {
 		const response = await openStream(session, request, signal);
@@ -165,7 +169,7 @@ export async function runEventStream<T>(run: StreamContext, request: StreamReque
 				);
 			}
 		} catch (error) {
-			throw withItemData(streamFailure(error, request, deadline.signal, session.signal), request.partialData(assembler.partial()));
+			throw withItemData(streamFailure(error, request, deadline.signal, session.signal), request.partialData(assembler.result()));
 		} finally {
 			response.body.destroy();
 		}
@@ -180,7 +184,7 @@ export async function runEventStream<T>(run: StreamContext, request: StreamReque
 /**
  * The run's time limit. Not `AbortSignal.timeout`: its timer (and the signals and listeners hanging
  * on it) would stay alive for the whole Timeout — 10 minutes by default — after the run ended; over
- * thousands of items that is memory held for nothing (measured in bench/, row 4c).
+ * thousands of items that is memory held for nothing (the memory benchmark in bench/memory.ts measures it).
  */
 class Deadline {
 	private readonly controller = new AbortController();
@@ -256,11 +260,6 @@ function stopOnReportedError(raw: RawSseEvent, json: unknown, redact: (text: str
 	);
 }
 
-/** Aborted by Stop, or by the run's deadline (whose reason is a TimeoutError). */
-function isAbort(error: unknown): boolean {
-	return isAbortError(error) || (error as { name?: unknown })?.name === 'TimeoutError';
-}
-
 function timeoutError(input: StreamRequest): AgentStreamError {
 	return new AgentStreamError(
 		'timeout',
@@ -276,7 +275,7 @@ function cancelledError(subject: string): AgentStreamError {
 /** A failure while reading the stream: the agent has started, so it is never retried. */
 function streamFailure(error: unknown, input: StreamRequest, deadline: AbortSignal, cancel?: AbortSignal): Error {
 	if (error instanceof AgentStreamError) return error;
-	if (isAbort(error) || deadline.aborted || cancel?.aborted) return cancel?.aborted ? cancelledError(input.subject) : timeoutError(input);
+	if (isAbortError(error) || deadline.aborted || cancel?.aborted) return cancel?.aborted ? cancelledError(input.subject) : timeoutError(input);
 	const code = (error as { code?: unknown })?.code;
 	if (code === 'UND_ERR_BODY_TIMEOUT') {
 		return new AgentStreamError(
@@ -287,6 +286,13 @@ function streamFailure(error: unknown, input: StreamRequest, deadline: AbortSign
 	}
 	if (code === 'EVENT_TOO_LARGE') {
 		return new AgentStreamError('protocol', (error as Error).message, 'This answer is too large to read safely. Ask for less at once.');
+	}
+	if (error instanceof AnswerTooLargeError) {
+		return new AgentStreamError(
+			'protocol',
+			`${error.message} (Max Answer Bytes option); reading stopped to bound memory`,
+			'The part received so far is in the error details. Raise Max Answer Bytes in the node options if answers this large are expected, or ask the agent for less at once (a narrower question, fewer rows).',
+		);
 	}
 	return new AgentStreamError(
 		'cut',
@@ -299,7 +305,7 @@ function streamFailure(error: unknown, input: StreamRequest, deadline: AbortSign
 function requestPhaseFailure(error: unknown, deadline: AbortSignal, cancel: AbortSignal | undefined, input: StreamRequest): unknown {
 	if (error instanceof AgentStreamError || error instanceof NotAnEventStreamError) return error;
 	const inner = error instanceof AttemptsExhaustedError ? error.last : error;
-	if (isAbort(inner) || (deadline.aborted && !(inner instanceof HttpStatusError))) {
+	if (isAbortError(inner) || (deadline.aborted && !(inner instanceof HttpStatusError))) {
 		return cancel?.aborted ? cancelledError(input.subject) : timeoutError(input);
 	}
 	if ((inner as { code?: unknown })?.code === 'UND_ERR_HEADERS_TIMEOUT') {
@@ -383,7 +389,8 @@ async function downloadAssets(run: RunContext, answer: AssembledAnswer, json: ID
 /**
  * The content types an asset keeps, with their file extensions. Anything else the server declares
  * (an HTML page with scripts, say) becomes application/octet-stream with `.bin`: a file n8n would
- * show or serve as a page must not be the server's choice.
+ * show or serve as a page must not be the server's choice. SVG is not an image here: it is XML
+ * that may carry scripts, and a browser opening it from n8n runs them.
  */
 const EXTENSIONS: Record<string, string> = {
 	'text/csv': 'csv',
@@ -391,7 +398,6 @@ const EXTENSIONS: Record<string, string> = {
 	'image/jpeg': 'jpg',
 	'image/gif': 'gif',
 	'image/webp': 'webp',
-	'image/svg+xml': 'svg',
 	'application/json': 'json',
 	'application/pdf': 'pdf',
 	'text/plain': 'txt',
@@ -404,19 +410,14 @@ const EXTENSIONS: Record<string, string> = {
 export function assetFile(asset: Asset, contentType: string, bytes: Buffer): { data: Buffer; mimeType: string; fileName: string } {
 	let mimeType = contentType.split(';')[0].trim().toLowerCase() || (asset.kind === 'sql' ? 'text/csv' : 'application/octet-stream');
 	let data = bytes;
-	if (mimeType === 'application/json') {
-		try {
-			const wrapped = JSON.parse(bytes.toString('utf8')) as IDataObject;
-			const inner = wrapped.base64 ?? wrapped.data ?? wrapped.content;
-			if (typeof inner === 'string') {
-				const isBase64 = typeof wrapped.base64 === 'string' || /^[A-Za-z0-9+/=\s]+$/.test(inner.slice(0, 200));
-				data = isBase64 && asset.kind !== 'sql' ? Buffer.from(inner, 'base64') : Buffer.from(inner, 'utf8');
-				const declared = typeof wrapped.mime_type === 'string' ? wrapped.mime_type : typeof wrapped.mimeType === 'string' ? wrapped.mimeType : undefined;
-				mimeType = declared ?? (asset.kind === 'sql' ? 'text/csv' : asset.kind === 'chart' ? 'image/png' : 'application/octet-stream');
-			}
-		} catch {
-			// Not the wrapper: keep the JSON file as it came.
-		}
+	// JSON that is not the wrapper is kept as the JSON file it came as.
+	const wrapped = mimeType === 'application/json' ? parseJson(bytes.toString('utf8')) : undefined;
+	const inner = isRecord(wrapped) ? (wrapped.base64 ?? wrapped.data ?? wrapped.content) : undefined;
+	if (isRecord(wrapped) && typeof inner === 'string') {
+		const isBase64 = typeof wrapped.base64 === 'string' || /^[A-Za-z0-9+/=\s]+$/.test(inner.slice(0, 200));
+		data = isBase64 && asset.kind !== 'sql' ? Buffer.from(inner, 'base64') : Buffer.from(inner, 'utf8');
+		const declared = typeof wrapped.mime_type === 'string' ? wrapped.mime_type : typeof wrapped.mimeType === 'string' ? wrapped.mimeType : undefined;
+		mimeType = declared ?? (asset.kind === 'sql' ? 'text/csv' : asset.kind === 'chart' ? 'image/png' : 'application/octet-stream');
 	} else if (mimeType === 'text/plain' && asset.kind === 'sql') {
 		mimeType = 'text/csv';
 	}

@@ -20,6 +20,7 @@ import { headerValue } from '../shared/auth/types';
 import type { AccessToken } from '../shared/auth/types';
 import { requestJson } from '../shared/http/client';
 import { toNodeError } from '../shared/http/nodeErrors';
+import { textOf } from '../shared/json';
 import { runPerItem } from '../shared/items';
 import { CredentialSession } from '../shared/session';
 
@@ -217,8 +218,7 @@ async function createRefreshToken(
 ): Promise<IDataObject> {
 	const baseUrl = alationBaseUrl(credentials);
 	const field = (name: string, label: string): string => {
-		const value = ctx.getNodeParameter(name, itemIndex, '') as string;
-		const trimmed = typeof value === 'string' ? value.trim() : '';
+		const trimmed = textOf(ctx.getNodeParameter(name, itemIndex, '')) ?? '';
 		if (trimmed === '') {
 			throw new NodeOperationError(ctx.getNode(), `${label} is empty`, {
 				itemIndex,

@@ -2,7 +2,8 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { runEventStream } from '../AlationAgentChat/runAgentChat';
 import type { StreamContext } from '../AlationAgentChat/runAgentChat';
-import { parseJsonAnswer } from '../shared/sse/assembler';
+import { parseJsonAnswer } from '../shared/json';
+import { DEFAULT_MAX_ANSWER_BYTES } from '../shared/sse/assembler';
 import type { AssembledAnswer } from '../shared/sse/assembler';
 import { toolStreamUrl } from './toolRef';
 import type { RunToolInput } from './toolRequest';
@@ -25,6 +26,8 @@ export async function runTool(run: RunToolContext): Promise<INodeExecutionData> 
 		idleTimeoutMs: input.idleTimeoutMs,
 		maxRetries: input.maxRetries,
 		includeEvents: input.includeEvents,
+		// Agent Chat's default bound on what one run keeps in memory (a tool's result is one answer).
+		maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES,
 		subject: 'tool' as const,
 		partialData: (partial: AssembledAnswer): IDataObject => ({ partialResult: partial.answer, chatId: partial.chatId ?? input.chatId ?? null, tool: input.tool }),
 	};

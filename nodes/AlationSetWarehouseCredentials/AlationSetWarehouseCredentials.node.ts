@@ -15,6 +15,7 @@ import { toNodeError } from '../shared/http/nodeErrors';
 import { runPerItem, withItemData } from '../shared/items';
 import { redactDeep, redactSecrets, withoutKeys } from '../shared/redact';
 import { CredentialSession } from '../shared/session';
+import { isRecord, textOf } from '../shared/json';
 
 /**
  * Stores data-warehouse credentials (a password or a private key) for a data product, per OAuth
@@ -217,7 +218,7 @@ const OUTPUT_KEYS = ['dataProductId', 'username', 'state', 'configured', 'httpSt
 
 /** The server's answer without secrets: known secret keys dropped, and any secret value redacted. */
 function serverFields(json: unknown, redact: (text: string) => string): IDataObject {
-	if (json === null || typeof json !== 'object' || Array.isArray(json)) return {};
+	if (!isRecord(json)) return {};
 	const clean = redactDeep(withoutKeys(json as IDataObject, SECRET_KEYS), redact) as IDataObject;
 	for (const key of OUTPUT_KEYS) delete clean[key];
 	return clean;
@@ -341,8 +342,9 @@ function readInput(ctx: IExecuteFunctions, itemIndex: number): ItemInput {
 function textParameter(ctx: IExecuteFunctions, node: INode, itemIndex: number, name: string, label: string): string {
 	const value = ctx.getNodeParameter(name, itemIndex, '') as unknown;
 	if (value === undefined || value === null) return '';
-	if (typeof value === 'string') return value;
-	if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+	// Not trimmed: a warehouse password may end in a space.
+	const text = textOf(value, { trim: false });
+	if (text !== undefined) return text;
 	throw new NodeOperationError(node, `${label} must be text`, {
 		itemIndex,
 		description: `"${label}" resolved to ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}: map it to a text value.`,

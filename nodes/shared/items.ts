@@ -2,12 +2,6 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 /**
- * Runs a handler once per input item and returns its output item (or items) for each input item, in
- * input order, each with `pairedItem`. With "Continue On Fail" a failed item becomes an error item
- * (`errorItemJson`) and the others go on; without it the first failure (by item order) fails the node.
- */
-
-/**
  * What a handler produces for its item: one output item, or several (Get Messages: one per message).
  * Their `pairedItem` is always set to the item by `runPerItem`, whatever the handler put there.
  */
@@ -19,6 +13,13 @@ export function withItemData<E extends Error>(error: E, json: IDataObject): E {
 	return error;
 }
 
+/** Keeps the item data of an error on the error it was mapped to. */
+export function carryItemData<E extends Error>(from: unknown, to: E): E {
+	const itemData = (from as { itemData?: IDataObject } | undefined)?.itemData;
+	if (itemData && !(to as E & { itemData?: IDataObject }).itemData) withItemData(to, itemData);
+	return to;
+}
+
 /**
  * The JSON of an error item: `{ error: <message>, details: { description, httpCode, ... } }`.
  *
@@ -28,13 +29,6 @@ export function withItemData<E extends Error>(error: E, json: IDataObject): E {
  * to the error output when its JSON has `error` and no keys other than `error`, `message`, `details`.
  * So the item gets no `error` property, and everything else goes under `details`.
  */
-/** Keeps the item data of an error on the error it was mapped to. */
-export function carryItemData<E extends Error>(from: unknown, to: E): E {
-	const itemData = (from as { itemData?: IDataObject } | undefined)?.itemData;
-	if (itemData && !(to as E & { itemData?: IDataObject }).itemData) withItemData(to, itemData);
-	return to;
-}
-
 export function errorItemJson(error: unknown, shape: ErrorItemShape = 'withDetails'): IDataObject {
 	const e = error as Error & { description?: unknown; httpCode?: unknown; itemData?: IDataObject };
 	const message = e instanceof Error ? e.message : String(error);
@@ -74,6 +68,11 @@ export function errorItemShape(onError: string | undefined, takesDetails = ERROR
 	return onError === 'continueErrorOutput' && !takesDetails ? 'errorAndMessage' : 'withDetails';
 }
 
+/**
+ * Runs a handler once per input item and returns its output item (or items) for each input item, in
+ * input order, each with `pairedItem`. With "Continue On Fail" a failed item becomes an error item
+ * (`errorItemJson`) and the others go on; without it the first failure (by item order) fails the node.
+ */
 export async function runPerItem(
 	ctx: IExecuteFunctions,
 	handler: ItemHandler,

@@ -1,3 +1,5 @@
+import { isRecord } from './json';
+
 /**
  * The server's own words from an error body, in the shapes Alation's endpoints use: OAuth
  * `error`/`error_description`, Alation's `error`/`message`, DRF/FastAPI `detail` (a string or a list of `{loc, msg}`), `message`,
@@ -7,12 +9,12 @@ const MAX_CHARS = 200;
 
 export function serverErrorText(json: unknown): string | undefined {
 	if (Array.isArray(json)) return oneLine(strings(json).join(' '));
-	if (json === null || typeof json !== 'object') return undefined;
-	const data = json as Record<string, unknown>;
+	if (!isRecord(json)) return undefined;
+	const data = json;
 	const parts: string[] = [];
 	if (typeof data.error === 'string') parts.push(data.error);
 	if (typeof data.error_description === 'string') parts.push(data.error_description);
-	// Alation's SDK reads `{error, message}` as a reason and its explanation (docs/alation-api.md §7).
+	// Alation's SDK reads `{error, message}` as a reason and its explanation.
 	else if (parts.length > 0 && typeof data.message === 'string') parts.push(data.message);
 	if (parts.length === 0) {
 		const detail = data.detail ?? data.message ?? data.details;

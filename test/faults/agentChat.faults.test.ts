@@ -378,7 +378,7 @@ describe('odd but valid streams: the exact answer', () => {
 	});
 });
 
-// Alation documents no in-stream error schema (docs/alation-api.md §4.4); these are the shapes
+// Alation documents no in-stream error schema; these are the shapes
 // nodes/shared/sse/errorEvent.ts recognises. Event 0 is the echo of the question, event 1 the first
 // part of the answer, so `at: 2` reports the error after some text arrived.
 describe('an error reported inside the stream: the item fails with the server’s words and the text so far', () => {

@@ -125,7 +125,8 @@ describe('proxies from HTTP_PROXY / NO_PROXY', () => {
 	});
 
 	/** The dispatcher reads the environment when it is made: load a fresh copy of the client with this environment. */
-	function clientWith(env: Record<string, string | undefined>): typeof import('../../nodes/shared/http/index') {
+	type Client = typeof import('../../nodes/shared/http/client') & typeof import('../../nodes/shared/http/dispatcher');
+	function clientWith(env: Record<string, string | undefined>): Client {
 		const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY, http_proxy: process.env.http_proxy, no_proxy: process.env.no_proxy };
 		// (Assigning undefined to process.env would store the string "undefined".)
 		delete process.env.http_proxy;
@@ -134,9 +135,10 @@ describe('proxies from HTTP_PROXY / NO_PROXY', () => {
 			if (value === undefined) delete process.env[key];
 			else process.env[key] = value;
 		}
-		let client!: typeof import('../../nodes/shared/http/index');
+		let client!: Client;
+		// One isolated registry: the client loaded here uses the dispatcher module loaded here.
 		jest.isolateModules(() => {
-			client = jest.requireActual('../../nodes/shared/http/index');
+			client = { ...jest.requireActual('../../nodes/shared/http/dispatcher'), ...jest.requireActual('../../nodes/shared/http/client') };
 		});
 		client.getDispatcher(false); // made now, while the environment is set
 		// NO_PROXY is read on every request (undici), HTTP_PROXY only when the dispatcher is made.

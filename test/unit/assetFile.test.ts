@@ -37,7 +37,7 @@ describe('assetFile: the shapes an asset download comes in', () => {
 
 describe('assetFile: what the server declares is not trusted', () => {
 	test('an HTML page (or any type outside the list) becomes application/octet-stream with .bin', () => {
-		for (const type of ['text/html', 'application/xhtml+xml', 'text/javascript', 'application/x-sh']) {
+		for (const type of ['text/html', 'application/xhtml+xml', 'image/svg+xml', 'text/javascript', 'application/x-sh']) {
 			const file = assetFile({ kind: 'chart', id: 'a1' }, type, Buffer.from('<script>alert(1)</script>'));
 			expect(file).toMatchObject({ mimeType: 'application/octet-stream', fileName: 'chart-a1.bin' });
 		}

@@ -4,6 +4,7 @@ import { normalizeBaseUrl } from '../url';
 import { CredentialInputError } from '../credentialInputError';
 import { alationClientCredentialsGrant, alationRefreshTokenGrant, openIdConnectGrant } from './grants';
 import type { TokenGrant } from './types';
+import { textOf } from '../json';
 
 /**
  * The only place that knows the credential field names (the public contract in architecture.md).
@@ -21,9 +22,7 @@ export { CredentialInputError };
 
 /** Pasted values often carry a trailing newline or spaces; secrets never legitimately do. */
 function text(credentials: ICredentialDataDecryptedObject, key: string): string {
-	const value = credentials[key];
-	if (typeof value === 'number') return String(value);
-	return typeof value === 'string' ? value.trim() : '';
+	return textOf(credentials[key]) ?? '';
 }
 
 function required(

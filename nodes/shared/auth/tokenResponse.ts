@@ -2,6 +2,7 @@ import { redactDeep, redactSecrets } from '../redact';
 import { oneLine, serverErrorText } from '../serverMessage';
 import { TokenRequestError } from './errors';
 import type { AccessToken, TokenGrant, TokenHttpResponse } from './types';
+import { isRecord, parseJson } from '../json';
 
 /** When the server says nothing about lifetime, assume one hour (the common OAuth default). */
 export const DEFAULT_LIFETIME_MS = 60 * 60 * 1000;
@@ -63,7 +64,7 @@ export function parseTokenResponse(grant: TokenGrant, response: TokenHttpRespons
 		);
 	}
 	const json = body.json;
-	if (json === undefined || json === null || typeof json !== 'object' || Array.isArray(json)) {
+	if (!isRecord(json)) {
 		throw invalid(
 			grant,
 			status,
@@ -114,12 +115,8 @@ function lifetimeMs(data: Record<string, unknown>, token: string, now: number): 
 export function jwtExpiry(token: string): number | undefined {
 	const parts = token.split('.');
 	if (parts.length !== 3) return undefined;
-	try {
-		const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown };
-		return typeof payload.exp === 'number' && Number.isFinite(payload.exp) ? payload.exp * 1000 : undefined;
-	} catch {
-		return undefined;
-	}
+	const payload = parseJson(Buffer.from(parts[1], 'base64url').toString('utf8'));
+	return isRecord(payload) && typeof payload.exp === 'number' && Number.isFinite(payload.exp) ? payload.exp * 1000 : undefined;
 }
 
 interface ReadBody {
@@ -135,15 +132,7 @@ function readBody(response: TokenHttpResponse): ReadBody {
 	const contentType = (response.contentType ?? '').toLowerCase();
 	const trimmed = text.trimStart();
 	const looksLikeHtml = contentType.includes('text/html') || /^<(!doctype|html|head|body)/i.test(trimmed);
-	let json: unknown;
-	if (!looksLikeHtml && trimmed !== '') {
-		try {
-			json = JSON.parse(trimmed);
-		} catch {
-			json = undefined;
-		}
-	}
-	return { text, json, looksLikeHtml };
+	return { text, json: looksLikeHtml ? undefined : parseJson(trimmed), looksLikeHtml };
 }
 
 /** A token response's body as text, whether the transport gave text, bytes or already-parsed JSON. */

@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { getDispatcher } from './dispatcher';
 import { HttpStatusError, stripQuery } from './errors';
 import { USER_AGENT } from './userAgent';
+import { parseJson, textOf } from '../json';
 
 /**
  * The package's one HTTP client (undici). Every request of every node goes through `send`, so
@@ -112,9 +113,9 @@ function isFollowableRedirect(method: HttpMethod, status: number): boolean {
 	return method === 'GET' && (status === 301 || status === 302 || status === 303);
 }
 
-export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
-	const value = headers[name.toLowerCase()];
-	return Array.isArray(value) ? value[0] : value;
+export function header(headers: IncomingHttpHeaders | Record<string, unknown> | undefined, name: string): string | undefined {
+	const value = headers?.[name.toLowerCase()];
+	return textOf(Array.isArray(value) ? value[0] : value, { trim: false });
 }
 
 /** Reads a body as UTF-8 text, at most `maxBytes`; the rest is dropped and the socket released. */
@@ -185,11 +186,5 @@ export async function requestJson(
 			retryAfter: response.headers['retry-after'],
 		});
 	}
-	let json: unknown;
-	try {
-		json = text.trim() === '' ? undefined : JSON.parse(text);
-	} catch {
-		json = undefined;
-	}
-	return { status: response.status, headers: response.headers, text, json };
+	return { status: response.status, headers: response.headers, text, json: parseJson(text) };
 }

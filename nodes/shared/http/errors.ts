@@ -1,4 +1,5 @@
 import { serverErrorText } from '../serverMessage';
+import { parseJsonObject } from '../json';
 
 /**
  * A non-2xx answer from an Alation/DataClarity endpoint. Carries what the server said (bounded)
@@ -23,7 +24,7 @@ export class HttpStatusError extends Error {
 		bodyText: string;
 		retryAfter?: string | string[];
 	}) {
-		const json = tryJson(init.bodyText);
+		const json = parseJsonObject(init.bodyText);
 		const serverMessage = serverErrorText(json);
 		const target = `${init.method} ${stripQuery(init.url)}`;
 		super(`${target} answered ${init.status}${serverMessage ? `: ${serverMessage}` : ''}`);
@@ -42,16 +43,6 @@ export const BODY_SNIPPET_CHARS = 500;
 export function stripQuery(url: string): string {
 	const q = url.search(/[?#]/);
 	return q === -1 ? url : url.slice(0, q);
-}
-
-function tryJson(text: string): unknown {
-	const trimmed = text.trim();
-	if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return undefined;
-	try {
-		return JSON.parse(trimmed);
-	} catch {
-		return undefined;
-	}
 }
 
 /** `Retry-After: 120` or `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT` → seconds from now (≥ 0). */
@@ -88,9 +79,12 @@ export function proxyRefusalStatus(error: unknown): number | undefined {
 	return undefined;
 }
 
-/** A request ended by an AbortSignal (the execution's cancel signal, or a deadline built on one). */
+/**
+ * A request ended by an AbortSignal: the execution's cancel signal, or a deadline built on one
+ * (whose reason is a `TimeoutError`, as `AbortSignal.timeout` gives).
+ */
 export function isAbortError(error: unknown): boolean {
 	const e = error as { name?: unknown; code?: unknown };
 	if (proxyRefusalStatus(error) !== undefined) return false;
-	return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
+	return e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
 }

@@ -5,7 +5,7 @@ import type { RawSseEvent } from './reader';
 
 /**
  * Recognises an error reported inside an agent stream, after the answer started, and gives the
- * server's words for it. Alation documents no schema for this (docs/alation-api.md §4.4), so two
+ * server's words for it. Alation documents no schema for this, so two
  * shapes are taken, both unambiguous:
  *   - an SSE event named `error` (`event: error`), whatever its data: plain text, or JSON in any
  *     of the error shapes Alation's endpoints use (`error`/`error_description`, `detail`, `message`);

@@ -1,6 +1,8 @@
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage, ParseError } from 'eventsource-parser';
 
+import { parseJson } from '../json';
+
 /**
  * The one Server-Sent-Events reader every caller shares: bytes → one streaming UTF-8 decoder →
  * one eventsource-parser → JSON events, until `data: [DONE]`.
@@ -92,7 +94,6 @@ export const DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024;
 const PARSER_BUFFER_SLACK = 4096;
 const STREAM = { stream: true } as const;
 const DONE = '[DONE]';
-const NOT_JSON: unique symbol = Symbol('not JSON');
 
 function formatBytes(bytes: number): string {
 	if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
@@ -106,14 +107,6 @@ function tooLarge(limit: number): SseProtocolError {
 		`The agent stream sent an event larger than ${formatBytes(limit)}; reading stopped to bound memory.`,
 		limit,
 	);
-}
-
-function parseJson(data: string): unknown {
-	try {
-		return JSON.parse(data) as unknown;
-	} catch {
-		return NOT_JSON;
-	}
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -181,7 +174,7 @@ export async function readAgentStream(
 				if (trimmed.length === 0) continue;
 			}
 			const json = parseJson(data);
-			if (json === NOT_JSON) {
+			if (json === undefined) {
 				stats.skippedNonJson++;
 				if (onNonJson !== undefined) onNonJson(message);
 				continue;

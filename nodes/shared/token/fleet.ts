@@ -2,11 +2,11 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { argv as processArgv, env as processEnv } from 'node:process';
 import { clearInterval, setInterval } from 'node:timers';
 
-
 import { identityKey, slowDigest } from '../auth/identity';
 import type { AccessToken, TokenGrant } from '../auth/types';
 import { fleetRedisFromEnvironment, sharedFleetRedis } from '../fleetRedis';
 import type { RedisClient } from '../fleetRedis';
+import { isRecord, parseJson } from '../json';
 
 export { isQueueMode } from '../fleetRedis';
 
@@ -147,8 +147,8 @@ function open(stored: string, keys: Keys): AccessToken | undefined {
 		decipher.setAAD(Buffer.from(keys.token));
 		decipher.setAuthTag(Buffer.from(tag, 'base64url'));
 		const text = Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
-		const data = JSON.parse(text) as { v?: unknown; e?: unknown; m?: unknown };
-		if (typeof data.v !== 'string' || typeof data.e !== 'number' || typeof data.m !== 'number') return undefined;
+		const data = parseJson(text);
+		if (!isRecord(data) || typeof data.v !== 'string' || typeof data.e !== 'number' || typeof data.m !== 'number') return undefined;
 		return { value: data.v, expiresAt: data.e, mintedAt: data.m };
 	} catch {
 		// Another secret (the credential was changed) or tampered data: as if there were none.

@@ -24,12 +24,6 @@ interface N8nFullResponse {
 	body: unknown;
 }
 
-function headerText(headers: Record<string, unknown> | undefined, name: string): string | undefined {
-	const value = headers?.[name];
-	if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
-	return typeof value === 'string' ? value : undefined;
-}
-
 /** A token request through n8n's helper. No cancel signal: the request is shared by every caller waiting for it. */
 export function n8nPost(helpers: N8nHelpers, allowUnauthorizedCerts: boolean): PostFn {
 	return async (tokenRequest) => {
@@ -50,9 +44,9 @@ export function n8nPost(helpers: N8nHelpers, allowUnauthorizedCerts: boolean): P
 			})) as N8nFullResponse;
 		return {
 			status: response.statusCode,
-			contentType: headerText(response.headers, 'content-type'),
-			retryAfter: headerText(response.headers, 'retry-after'),
-			location: headerText(response.headers, 'location'),
+			contentType: header(response.headers, 'content-type'),
+			retryAfter: header(response.headers, 'retry-after'),
+			location: header(response.headers, 'location'),
 			body: response.body,
 		};
 	};

@@ -1,4 +1,5 @@
-import { AnswerAssembler, MESSAGE_SEPARATOR, parseJsonAnswer } from '../../../nodes/shared/sse/assembler';
+import { parseJsonAnswer } from '../../../nodes/shared/json';
+import { AnswerAssembler, MESSAGE_SEPARATOR } from '../../../nodes/shared/sse/assembler';
 import { assemble } from './helpers';
 
 const CHAT = '5b0c8d2e-7f1a-4c3b-9e2d-1a6f0b9c4e21';
@@ -63,7 +64,7 @@ describe('AnswerAssembler: snapshot and delta styles', () => {
 		let soFar = '';
 		events.forEach((e, index) => {
 			soFar += assembler.add(e);
-			if (index >= 3) expect(assembler.partial().answer).toBe(soFar);
+			if (index >= 3) expect(assembler.result().answer).toBe(soFar);
 		});
 	});
 
@@ -391,19 +392,20 @@ describe('AnswerAssembler: events option, partial answers, robustness', () => {
 		expect(none.result()).not.toHaveProperty('eventsTruncated');
 	});
 
-	test('partial() gives the answer so far', () => {
+	test('result() mid-stream gives the answer so far', () => {
 		const a = new AnswerAssembler();
 		const events = textEvents('m', PIECES, 'snapshot');
 		a.add(events[0]);
 		a.add(events[1]);
-		expect(a.partial().answer).toBe(PIECES[0] + PIECES[1]);
+		expect(a.result().answer).toBe(PIECES[0] + PIECES[1]);
 		a.add(events[2]);
 		a.add(events[3]);
 		expect(a.result().answer).toBe(FULL);
 	});
 
 	test('never throws on malformed input', () => {
-		const a = new AnswerAssembler({ includeEvents: true });
+		// Room for every event: the two 5 MiB tool args take 10 MiB of memory each.
+		const a = new AnswerAssembler({ includeEvents: true, maxEventsBytes: 64 * 1024 * 1024 });
 		const huge = 'x'.repeat(5 * 1024 * 1024);
 		const junk: unknown[] = [
 			null,

@@ -4,10 +4,10 @@ const event = (text: string) => ({ id: 'm1', model_message: { kind: 'response', 
 
 describe('Include Events is bounded by count and by size', () => {
 	test('a prefix of the events within the byte budget is kept, then the flag is set', () => {
-		const assembler = new AnswerAssembler({ includeEvents: true, maxEventsBytes: 100 });
-		assembler.add(event('a'), 40);
-		assembler.add(event('ab'), 40);
-		assembler.add(event('abc'), 40); // would exceed 100
+		const assembler = new AnswerAssembler({ includeEvents: true, maxEventsBytes: 100_000 });
+		assembler.add(event('a'), 40_000);
+		assembler.add(event('ab'), 40_000);
+		assembler.add(event('abc'), 40_000); // would exceed 100,000
 		assembler.add(event('abcd'), 1); // small, but after the cut: not kept either
 		const result = assembler.result();
 		expect(result.events).toHaveLength(2);

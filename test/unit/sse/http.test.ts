@@ -9,7 +9,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 
-import { AnswerAssembler, parseJsonAnswer } from '../../../nodes/shared/sse/assembler';
+import { parseJsonAnswer } from '../../../nodes/shared/json';
+import { AnswerAssembler } from '../../../nodes/shared/sse/assembler';
 import type { AssembledAnswer } from '../../../nodes/shared/sse/assembler';
 import { readAgentStream } from '../../../nodes/shared/sse/reader';
 import type { AgentStreamStats } from '../../../nodes/shared/sse/reader';
@@ -140,7 +141,7 @@ describe('undici body from a loopback server', () => {
 		);
 		response.body.destroy();
 		expect(error).toMatchObject({ name: 'SocketError', code: 'UND_ERR_SOCKET' });
-		expect(assembler.partial().answer).toBe('Q3 revenue for "Café Europa" was €1.24M 📊 → up 12 % vs Q2.\n\n');
+		expect(assembler.result().answer).toBe('Q3 revenue for "Café Europa" was €1.24M 📊 → up 12 % vs Q2.\n\n');
 	});
 
 	test('a stalled stream: undici body timeout propagates; pings count as activity', async () => {

@@ -228,7 +228,7 @@ async function runCase(seed: number): Promise<Failure | undefined> {
 	for (const [index, event] of split.events.entries()) {
 		streamed += assembler.add(event.json);
 		// (I2) for a cut stream: what was streamed so far is the partial answer.
-		if (checkPartial && index >= generated.finalStart && assembler.partial().answer !== streamed) {
+		if (checkPartial && index >= generated.finalStart && assembler.result().answer !== streamed) {
 			return { seed, reason: `partial answer ≠ streamed after event ${index}` };
 		}
 	}

@@ -1,3 +1,0 @@
-export * from './reader';
-export * from './assembler';
-export * from './errorEvent';
