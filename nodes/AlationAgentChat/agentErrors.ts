@@ -15,10 +15,3 @@ export const AGENT_STATUS_HINTS: Partial<Record<number, string>> = {
 	503: 'Agent Studio is unavailable, and still was after the retries. Try again later.',
 	504: 'A gateway in front of Alation timed out, and still did after the retries. Try again later.',
 };
-
-/** With a refresh-token credential the server refuses Agent Studio calls: say so instead of "check your credentials". */
-export const REFRESH_TOKEN_CREDENTIAL_HINT =
-	'Agent Studio endpoints need an OAuth client: the server refuses the TOKEN header of a refresh-token credential. In the "Alation API" credential choose OAuth Client Credentials (Alation: Admin Settings → Authentication → OAuth Client Applications).';
-
-export const QUOTA_HINT =
-	'Your Alation licence or entitlement quota is used up; retrying will not help. Ask your Alation administrator.';

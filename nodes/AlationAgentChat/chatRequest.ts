@@ -1,9 +1,9 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { isUuid } from './agentRef';
+import { isUuid } from '../shared/agentStudio/identifiers';
+import { invalid, jsonObject, optionalText, positiveSeconds, wholeNumber } from '../shared/parameters';
 import { DEFAULTS } from './description';
-import { isRecord, parseJson, textOf } from '../shared/json';
 
 /** Everything one item asks for, read from the node's parameters and checked before any request. */
 export interface AgentChatInput {
@@ -41,33 +41,6 @@ const PLACEHOLDER_CHAT_IDS = new Set(['null', 'undefined', 'none', 'nil', 'new',
 /** Reading an item's input differs as an AI Agent's tool: the model, not a workflow builder, wrote it. */
 export interface ReadOptions {
 	asTool?: boolean;
-}
-
-export function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string, description: string): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), message, { itemIndex, description });
-}
-
-/** A JSON parameter arrives as text (typed in the editor) or as an object (from an expression). */
-export function jsonObject(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, example: string): IDataObject {
-	if (value === undefined || value === null || value === '') return {};
-	const parsed = typeof value === 'string' ? parseJson(value) : value;
-	if (!isRecord(parsed)) {
-		throw invalid(ctx, itemIndex, `${label} must be a JSON object`, `Write it like ${example}, or leave it empty.`);
-	}
-	return parsed as IDataObject;
-}
-
-export function positiveSeconds(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, fallback: number): number {
-	const seconds = value === undefined || value === '' ? fallback : Number(value);
-	if (!Number.isFinite(seconds) || seconds <= 0) {
-		throw invalid(ctx, itemIndex, `${label} must be a number of seconds above 0`, `Got ${JSON.stringify(value)}. The default is ${fallback}.`);
-	}
-	return Math.round(seconds * 1000);
-}
-
-export function optionalText(value: unknown): string | undefined {
-	const text = textOf(value);
-	return text === '' ? undefined : text;
 }
 
 export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number, { asTool = false }: ReadOptions = {}): AgentChatInput {
@@ -153,14 +126,6 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number, { 
 		continueChatSession: options.continueChatSession !== false,
 		toolResult: options.toolResult === 'full' ? 'full' : 'compact',
 	};
-}
-
-export function wholeNumber(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, field: string, fallback: number, max: number): number {
-	const value = raw === undefined || raw === '' ? fallback : Number(raw);
-	if (!Number.isInteger(value) || value < 0 || value > max) {
-		throw invalid(ctx, itemIndex, `${field} must be a whole number from 0 to ${max}`, `Got ${JSON.stringify(raw)}.`);
-	}
-	return value;
 }
 
 /** Concurrency is one setting for the whole node run (read from the first item). */

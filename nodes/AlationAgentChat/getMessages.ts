@@ -5,8 +5,8 @@ import type { ErrorContext } from '../shared/http/nodeErrors';
 import { carryItemData, runPerItem } from '../shared/items';
 import { isRecord } from '../shared/json';
 import { CredentialSession } from '../shared/session';
-import { isUuid } from './agentRef';
-import { invalid, optionalText } from './chatRequest';
+import { isUuid } from '../shared/agentStudio/identifiers';
+import { invalid, optionalText } from '../shared/parameters';
 
 /**
  * Get Messages: a chat's history, `GET /ai/api/v1/chats/{chat_id}/messages?limit=&offset=`.

@@ -1,7 +1,7 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
-import { agentChatError } from '../AlationAgentChat/agentChatError';
+import { streamNodeError } from '../shared/agentStudio/streamNodeError';
 import { carryItemData, runPerItem } from '../shared/items';
 import { CredentialSession } from '../shared/session';
 import { runToolProperties } from './description';
@@ -52,14 +52,14 @@ export class AlationRunTool implements INodeType {
 					return await runTool({ ctx: this, session, input, itemIndex, streaming: false });
 				} catch (error) {
 					const context = { node, itemIndex, secrets: session?.secrets ?? [], headersTimeoutMs: idleTimeoutMs, bodyTimeoutMs: idleTimeoutMs };
-					const failure = carryItemData(error, agentChatError(error, context, session, TOOL_WORDING));
+					const failure = carryItemData(error, streamNodeError(error, context, TOOL_WORDING, session));
 					// As with Agent Chat: the AI Agent gets the error and may succeed; n8n's log keeps the trace.
 					if (asTool) this.logger.warn(`Alation Run Tool "${node.name}" failed as an AI Agent tool: ${failure.message}`, { itemIndex });
 					throw failure;
 				}
 			},
 			// Failures arrive already mapped (above); this only types the contract.
-			(error, itemIndex) => agentChatError(error, { node, itemIndex, secrets: [] }, undefined, TOOL_WORDING),
+			(error, itemIndex) => streamNodeError(error, { node, itemIndex, secrets: [] }, TOOL_WORDING),
 			{ errorsAsOutput: asTool },
 		);
 		return [items];

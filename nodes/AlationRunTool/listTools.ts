@@ -1,12 +1,8 @@
-import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
+import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
-import { toNodeError } from '../shared/http/nodeErrors';
+import { searchConfigList } from '../shared/agentStudio/configList';
 import { isRecord } from '../shared/json';
-import { CredentialSession } from '../shared/session';
 
-const PAGE_SIZE = 100;
-/** With a search filter we scan at most this many pages, so a huge catalogue cannot stall the editor. */
-const MAX_FILTER_PAGES = 10;
 /** A list entry's description stays readable in the dropdown. */
 const MAX_DESCRIPTION_CHARS = 600;
 
@@ -51,51 +47,7 @@ function toItem(tool: ToolConfig): INodeListSearchItems | undefined {
 	return { name: ref ? name : `${name} (custom)`, value, description: description === '' ? undefined : description };
 }
 
-function matches(item: INodeListSearchItems, filter: string): boolean {
-	const needle = filter.toLowerCase();
-	return [item.name, String(item.value), item.description ?? ''].some((text) => text.toLowerCase().includes(needle));
-}
-
 /** "From list" mode of the Tool parameter: `GET /ai/api/v1/config/tool`, paginated with limit/offset. */
 export async function searchTools(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
-	let session: CredentialSession | undefined;
-	try {
-		session = await CredentialSession.open(this, 'alationApi');
-		const fetchPage = async (offset: number) => {
-			const response = await session!.json({ method: 'GET', url: `${session!.baseUrl}/ai/api/v1/config/tool?limit=${PAGE_SIZE}&offset=${offset}` });
-			const body = (response.json ?? {}) as IDataObject;
-			// `{ data }` on the config lists, `{ results }` elsewhere, or a bare list (Alation's CLI accepts all three).
-			const data = Array.isArray(body.data) ? body.data : Array.isArray(body.results) ? body.results : Array.isArray(response.json) ? response.json : [];
-			const total = typeof body.total === 'number' ? body.total : undefined;
-			const items = (data as ToolConfig[]).map(toItem).filter((i): i is INodeListSearchItems => i !== undefined);
-			const more = data.length === PAGE_SIZE && (total === undefined || offset + PAGE_SIZE < total);
-			return { items, more };
-		};
-
-		const query = filter?.trim() ?? '';
-		if (query === '') {
-			const offset = Number(paginationToken ?? 0) || 0;
-			const page = await fetchPage(offset);
-			return { results: page.items, paginationToken: page.more ? String(offset + PAGE_SIZE) : undefined };
-		}
-		const results: INodeListSearchItems[] = [];
-		for (let pageIndex = 0; pageIndex < MAX_FILTER_PAGES; pageIndex++) {
-			const page = await fetchPage(pageIndex * PAGE_SIZE);
-			results.push(...page.items.filter((item) => matches(item, query)));
-			if (!page.more) break;
-		}
-		return { results };
-	} catch (error) {
-		throw toNodeError(error, {
-			node: this.getNode(),
-			itemIndex: 0,
-			secrets: session?.secrets ?? [],
-			action: 'Loading the tool list',
-			statusHints: {
-				401: 'The token was refused. Agent Studio needs an OAuth client credential (Client Credentials); a refresh token is not accepted. You can still type a tool ref or UUID in "By ID" mode.',
-				403: "The OAuth client's role may not list tools, or Agent Studio is not enabled on this instance. Type a tool ref or UUID in \"By ID\" mode instead.",
-				404: 'Agent Studio was not found at this base URL. Check the base URL, or type a tool ref or UUID in "By ID" mode.',
-			},
-		});
-	}
+	return await searchConfigList<ToolConfig>(this, { kind: 'tool', toItem }, filter, paginationToken);
 }

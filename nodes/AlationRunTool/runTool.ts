@@ -1,7 +1,7 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { runEventStream } from '../AlationAgentChat/runAgentChat';
-import type { StreamContext } from '../AlationAgentChat/runAgentChat';
+import { runEventStream } from '../shared/agentStudio/eventStreamRun';
+import type { StreamContext } from '../shared/agentStudio/eventStreamRun';
 import { parseJsonAnswer } from '../shared/json';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../shared/sse/assembler';
 import type { AssembledAnswer } from '../shared/sse/assembler';

@@ -1,4 +1,4 @@
-import type { StreamWording } from '../AlationAgentChat/agentChatError';
+import type { StreamWording } from '../shared/agentStudio/streamNodeError';
 
 /** What each failure of a tool run means for the user, and what to do (the message names the cause). */
 export const TOOL_WORDING: StreamWording = {

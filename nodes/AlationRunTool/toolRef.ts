@@ -1,4 +1,4 @@
-import { isUuid } from '../AlationAgentChat/agentRef';
+import { isUuid } from '../shared/agentStudio/identifiers';
 
 /**
  * How a tool is addressed. Built-in tools by their ref (`/ai/api/v1/chats/tool/default/{ref}/stream`),

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { isUuid } from '../AlationAgentChat/agentRef';
-import { invalid, jsonObject, optionalText, positiveSeconds, wholeNumber } from '../AlationAgentChat/chatRequest';
+import { isUuid } from '../shared/agentStudio/identifiers';
+import { invalid, jsonObject, optionalText, positiveSeconds, wholeNumber } from '../shared/parameters';
 import { DEFAULTS } from './description';
 import { toolRef } from './toolRef';
 

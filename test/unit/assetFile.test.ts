@@ -1,4 +1,4 @@
-import { assetFile } from '../../nodes/AlationAgentChat/runAgentChat';
+import { assetFile } from '../../nodes/AlationAgentChat/assets';
 
 describe('assetFile: the shapes an asset download comes in', () => {
 	test('CSV as it is', () => {

@@ -1,0 +1,45 @@
+import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+
+import { isRecord, parseJson, textOf } from './json';
+
+/*
+ * Reading a node's parameters for one item: each reader checks what it reads and fails with an
+ * error that names the field and says what to type, attached to the item.
+ */
+
+export function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string, description: string): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), message, { itemIndex, description });
+}
+
+/** A JSON parameter arrives as text (typed in the editor) or as an object (from an expression). */
+export function jsonObject(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, example: string): IDataObject {
+	if (value === undefined || value === null || value === '') return {};
+	const parsed = typeof value === 'string' ? parseJson(value) : value;
+	if (!isRecord(parsed)) {
+		throw invalid(ctx, itemIndex, `${label} must be a JSON object`, `Write it like ${example}, or leave it empty.`);
+	}
+	return parsed as IDataObject;
+}
+
+export function positiveSeconds(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, fallback: number): number {
+	const seconds = value === undefined || value === '' ? fallback : Number(value);
+	if (!Number.isFinite(seconds) || seconds <= 0) {
+		throw invalid(ctx, itemIndex, `${label} must be a number of seconds above 0`, `Got ${JSON.stringify(value)}. The default is ${fallback}.`);
+	}
+	return Math.round(seconds * 1000);
+}
+
+export function optionalText(value: unknown): string | undefined {
+	const text = textOf(value);
+	return text === '' ? undefined : text;
+}
+
+export function wholeNumber(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, field: string, fallback: number, max: number): number {
+	const value = raw === undefined || raw === '' ? fallback : Number(raw);
+	if (!Number.isInteger(value) || value < 0 || value > max) {
+		throw invalid(ctx, itemIndex, `${field} must be a whole number from 0 to ${max}`, `Got ${JSON.stringify(raw)}.`);
+	}
+	return value;
+}
+
