@@ -2,7 +2,8 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { HttpStatusError } from '../shared/http/errors';
-import { carryItemData, runPerItem } from '../shared/items';
+import { runPerItem, secretsOf } from '../shared/items';
+import type { ItemScope } from '../shared/items';
 import { CredentialSession } from '../shared/session';
 import { agentChatError } from './agentChatError';
 import { ChatLocks } from './chatLocks';
@@ -55,43 +56,47 @@ export class AlationAgentChat implements INodeType {
 		const locks = new ChatLocks();
 		const node = this.getNode();
 
-		const items = await runPerItem(
+		const toError = (error: unknown, scope: ChatScope) =>
+			agentChatError(error, { node, itemIndex: scope.itemIndex, secrets: secretsOf(scope), headersTimeoutMs: scope.idleTimeoutMs, bodyTimeoutMs: scope.idleTimeoutMs }, scope.session);
+		// In a streaming chat every item is one message: opened by the handler, closed with 'end' on
+		// success and with 'error' + 'end' on any failure, so the chat never waits for a message that died.
+		// As a tool the AI Agent gets the error as the tool's output and the execution may well succeed:
+		// n8n's log is where an operator sees that a tool call failed (messages carry no secret).
+		const onFailure = (failure: Error, scope: ChatScope) => {
+			if (streaming) {
+				this.sendChunk('error', scope.itemIndex, failure.message);
+				this.sendChunk('end', scope.itemIndex);
+			}
+			if (asTool) this.logger.warn(`Alation Agent Chat "${node.name}" failed as an AI Agent tool: ${failure.message}`, { itemIndex: scope.itemIndex });
+		};
+
+		const items = await runPerItem<ChatScope>(
 			this,
-			async (itemIndex) => {
-				// In a streaming chat every item is one message: opened here, closed with 'end' on success
-				// and with 'error' + 'end' on any failure, so the chat never waits for a message that died.
+			async (scope) => {
+				const { itemIndex } = scope;
 				if (streaming) this.sendChunk('begin', itemIndex);
-				let session: CredentialSession | undefined;
-				let idleTimeoutMs: number | undefined;
-				try {
-					const input = readAgentChatInput(this, itemIndex, { asTool });
-					idleTimeoutMs = input.idleTimeoutMs;
-					session = await CredentialSession.open(this, 'alationApi', itemIndex);
-					const run = { ctx: this, session, input, itemIndex, streaming };
-					const output = await locks.run(input.chatId, async () => await runInChatSession(run, asTool));
-					if (streaming) this.sendChunk('end', itemIndex);
-					return output;
-				} catch (error) {
-					const context = { node, itemIndex, secrets: session?.secrets ?? [], headersTimeoutMs: idleTimeoutMs, bodyTimeoutMs: idleTimeoutMs };
-					const failure = carryItemData(error, agentChatError(error, context, session));
-					if (streaming) {
-						this.sendChunk('error', itemIndex, failure.message);
-						this.sendChunk('end', itemIndex);
-					}
-					// The AI Agent gets the error as the tool's output and the execution may well succeed:
-					// n8n's log is where an operator sees that a tool call failed (messages carry no secret).
-					if (asTool) this.logger.warn(`Alation Agent Chat "${node.name}" failed as an AI Agent tool: ${failure.message}`, { itemIndex });
-					throw failure;
-				}
+				const input = readAgentChatInput(this, itemIndex, { asTool });
+				scope.idleTimeoutMs = input.idleTimeoutMs;
+				const session = await CredentialSession.open(this, 'alationApi', itemIndex);
+				scope.session = session;
+				const run = { ctx: this, session, input, itemIndex, streaming };
+				const output = await locks.run(input.chatId, async () => await runInChatSession(run, asTool));
+				if (streaming) this.sendChunk('end', itemIndex);
+				return output;
 			},
-			// Failures arrive already mapped (above); this only types the contract.
-			(error, itemIndex) => agentChatError(error, { node, itemIndex, secrets: [] }),
-			{ concurrency, errorsAsOutput: asTool },
+			toError,
+			{ concurrency, errorsAsOutput: asTool, onFailure },
 		);
 		if (!asTool) return [items];
 		const full = (this.getNodeParameter('options', 0, {}) as { toolResult?: string }).toolResult === 'full';
 		return [full ? items : items.map(compactToolResult)];
 	}
+}
+
+/** What an item's error needs: its session (secrets, refresh-token wording) and the idle timeout it ran with. */
+interface ChatScope extends ItemScope {
+	session?: CredentialSession;
+	idleTimeoutMs?: number;
 }
 
 /**

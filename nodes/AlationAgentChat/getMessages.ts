@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { toNodeError } from '../shared/http/nodeErrors';
 import type { ErrorContext } from '../shared/http/nodeErrors';
-import { carryItemData, runPerItem } from '../shared/items';
+import { runPerItem, secretsOf } from '../shared/items';
 import { isRecord } from '../shared/json';
 import { CredentialSession } from '../shared/session';
 import { isUuid } from '../shared/agentStudio/identifiers';
@@ -137,20 +137,14 @@ export async function getMessages(ctx: IExecuteFunctions): Promise<INodeExecutio
 	const node = ctx.getNode();
 	// As an AI Agent's tool a failure goes back to the agent as the tool's output (see Agent Chat).
 	const asTool = node.type.endsWith('Tool');
-	const toError = (error: unknown, itemIndex: number, secrets: readonly string[] = []) =>
-		toNodeError(error, { node, itemIndex, secrets, action: 'Reading the chat messages', statusHints: GET_MESSAGES_HINTS });
 	return await runPerItem(
 		ctx,
-		async (itemIndex) => {
-			let session: CredentialSession | undefined;
-			try {
-				session = await CredentialSession.open(ctx, 'alationApi', itemIndex);
-				return await readMessages(ctx, itemIndex, session);
-			} catch (error) {
-				throw carryItemData(error, toError(error, itemIndex, session?.secrets));
-			}
+		async (scope) => {
+			const session = await CredentialSession.open(ctx, 'alationApi', scope.itemIndex);
+			scope.session = session;
+			return await readMessages(ctx, scope.itemIndex, session);
 		},
-		(error, itemIndex) => toError(error, itemIndex),
+		(error, scope) => toNodeError(error, { node, itemIndex: scope.itemIndex, secrets: secretsOf(scope), action: 'Reading the chat messages', statusHints: GET_MESSAGES_HINTS }),
 		{ errorsAsOutput: asTool },
 	);
 }

@@ -21,7 +21,8 @@ import type { AccessToken } from '../shared/auth/types';
 import { requestJson } from '../shared/http/client';
 import { toNodeError } from '../shared/http/nodeErrors';
 import { textOf } from '../shared/json';
-import { runPerItem } from '../shared/items';
+import { runPerItem, secretsOf } from '../shared/items';
+import type { ItemScope } from '../shared/items';
 import { CredentialSession } from '../shared/session';
 
 /**
@@ -136,13 +137,12 @@ export class AlationCreateAccessToken implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const operation = this.getNodeParameter('operation', 0) as string;
 		const type = this.getNodeParameter('authentication', 0) as CredentialTypeName;
-		const secretsOf = new Map<number, string[]>();
 		const action = operation === 'createRefreshToken' ? 'Creating a refresh token' : 'Getting an access token';
-		const toError = (error: unknown, itemIndex: number) =>
+		const toError = (error: unknown, scope: ItemScope) =>
 			toNodeError(error, {
 				node: this.getNode(),
-				itemIndex,
-				secrets: secretsOf.get(itemIndex) ?? [],
+				itemIndex: scope.itemIndex,
+				secrets: secretsOf(scope),
 				action,
 				statusHints: operation === 'createRefreshToken' ? REFRESH_TOKEN_HINTS : undefined,
 			});
@@ -153,7 +153,8 @@ export class AlationCreateAccessToken implements INodeType {
 
 		const items = await runPerItem(
 			this,
-			async (itemIndex) => {
+			async (scope) => {
+				const { itemIndex } = scope;
 				if (operation === 'createRefreshToken') {
 					if (type !== 'alationApi') {
 						throw new NodeOperationError(this.getNode(), `Create Refresh Token needs the "${CREDENTIAL_DISPLAY_NAMES.alationApi}" credential`, {
@@ -165,11 +166,11 @@ export class AlationCreateAccessToken implements INodeType {
 					// creating a refresh token is how a user gets one.
 					const credentials = await this.getCredentials<ICredentialDataDecryptedObject>('alationApi', itemIndex);
 					const password = this.getNodeParameter('password', itemIndex, '') as string;
-					secretsOf.set(itemIndex, [...credentialSecrets(credentials), password]);
+					scope.secrets.push(...credentialSecrets(credentials), password);
 					return { json: await createRefreshToken(this, credentials, itemIndex, password), pairedItem: { item: itemIndex } };
 				}
 				const session = await CredentialSession.open(this, type, itemIndex);
-				secretsOf.set(itemIndex, session.secrets);
+				scope.session = session;
 				const forceNew = this.getNodeParameter('forceNew', itemIndex, false) as boolean;
 				let token: AccessToken;
 				if (forceNew) {
@@ -183,7 +184,6 @@ export class AlationCreateAccessToken implements INodeType {
 				} else {
 					token = await session.token();
 				}
-				secretsOf.set(itemIndex, session.secrets);
 				return { json: tokenOutput(session, token), pairedItem: { item: itemIndex } };
 			},
 			toError,

@@ -2,7 +2,8 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { streamNodeError } from '../shared/agentStudio/streamNodeError';
-import { carryItemData, runPerItem } from '../shared/items';
+import { runPerItem, secretsOf } from '../shared/items';
+import type { ItemScope } from '../shared/items';
 import { CredentialSession } from '../shared/session';
 import { runToolProperties } from './description';
 import { searchTools } from './listTools';
@@ -40,28 +41,30 @@ export class AlationRunTool implements INodeType {
 		// node's own name ends in 'Tool' already, so the whole name is compared.
 		const asTool = this.getNode().type.split('.').pop() === 'alationRunToolTool';
 		const node = this.getNode();
-		const items = await runPerItem(
+		const toError = (error: unknown, scope: ToolScope) =>
+			streamNodeError(error, { node, itemIndex: scope.itemIndex, secrets: secretsOf(scope), headersTimeoutMs: scope.idleTimeoutMs, bodyTimeoutMs: scope.idleTimeoutMs }, TOOL_WORDING, scope.session);
+		// As with Agent Chat: the AI Agent gets the error and may succeed; n8n's log keeps the trace.
+		const onFailure = (failure: Error, scope: ToolScope) => {
+			if (asTool) this.logger.warn(`Alation Run Tool "${node.name}" failed as an AI Agent tool: ${failure.message}`, { itemIndex: scope.itemIndex });
+		};
+		const items = await runPerItem<ToolScope>(
 			this,
-			async (itemIndex) => {
-				let session: CredentialSession | undefined;
-				let idleTimeoutMs: number | undefined;
-				try {
-					const input = readRunToolInput(this, itemIndex);
-					idleTimeoutMs = input.idleTimeoutMs;
-					session = await CredentialSession.open(this, 'alationApi', itemIndex);
-					return await runTool({ ctx: this, session, input, itemIndex, streaming: false });
-				} catch (error) {
-					const context = { node, itemIndex, secrets: session?.secrets ?? [], headersTimeoutMs: idleTimeoutMs, bodyTimeoutMs: idleTimeoutMs };
-					const failure = carryItemData(error, streamNodeError(error, context, TOOL_WORDING, session));
-					// As with Agent Chat: the AI Agent gets the error and may succeed; n8n's log keeps the trace.
-					if (asTool) this.logger.warn(`Alation Run Tool "${node.name}" failed as an AI Agent tool: ${failure.message}`, { itemIndex });
-					throw failure;
-				}
+			async (scope) => {
+				const input = readRunToolInput(this, scope.itemIndex);
+				scope.idleTimeoutMs = input.idleTimeoutMs;
+				const session = await CredentialSession.open(this, 'alationApi', scope.itemIndex);
+				scope.session = session;
+				return await runTool({ ctx: this, session, input, itemIndex: scope.itemIndex, streaming: false });
 			},
-			// Failures arrive already mapped (above); this only types the contract.
-			(error, itemIndex) => streamNodeError(error, { node, itemIndex, secrets: [] }, TOOL_WORDING),
-			{ errorsAsOutput: asTool },
+			toError,
+			{ errorsAsOutput: asTool, onFailure },
 		);
 		return [items];
 	}
+}
+
+/** What an item's error needs: its session (secrets, refresh-token wording) and the idle timeout it ran with. */
+interface ToolScope extends ItemScope {
+	session?: CredentialSession;
+	idleTimeoutMs?: number;
 }

@@ -9,12 +9,14 @@ import type {
 
 import { alationAuthType } from '../shared/auth/credentialGrants';
 import { toNodeError } from '../shared/http/nodeErrors';
-import { runPerItem, withItemData } from '../shared/items';
+import { runPerItem, secretsOf } from '../shared/items';
+import type { ItemScope } from '../shared/items';
 import { redactDeep, redactSecrets, withoutKeys } from '../shared/redact';
 import { isRecord } from '../shared/json';
 import { CredentialSession } from '../shared/session';
 import { setWarehouseCredentialsProperties } from './description';
 import { readInput } from './warehouseRequest';
+import type { ItemInput } from './warehouseRequest';
 
 /**
  * Stores data-warehouse credentials (a password or a private key) for a data product, per OAuth
@@ -41,41 +43,32 @@ export class AlationSetWarehouseCredentials implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		// What an item's error needs, filled in as the item gets further: the action names the data
-		// product, and the redaction list holds the item's secrets and the tokens its session used.
-		const contextOf = new Map<number, ItemContext>();
-		const toError = (error: unknown, itemIndex: number) => {
-			const context = contextOf.get(itemIndex);
-			const nodeError = toNodeError(error, {
+		const toError = (error: unknown, scope: WarehouseScope) => {
+			const { input } = scope;
+			return toNodeError(error, {
 				node: this.getNode(),
-				itemIndex,
-				secrets: context?.secrets() ?? [],
-				redact: context?.redact,
-				action: context?.action ?? 'Setting warehouse credentials',
-				statusHints: context?.statusHints ?? STATUS_HINTS,
+				itemIndex: scope.itemIndex,
+				secrets: secretsOf(scope),
+				redact: input ? (text) => redactItem(text, secretsOf(scope), input.keyBody) : undefined,
+				action: input ? `Setting warehouse credentials for data product "${input.dataProductId}"` : 'Setting warehouse credentials',
+				statusHints: scope.session && alationAuthType(scope.session.credentials) === 'refreshToken' ? REFRESH_TOKEN_STATUS_HINTS : STATUS_HINTS,
 			});
-			// Under "Continue On Fail" the error item says which data product failed.
-			return context ? withItemData(nodeError, context.itemData) : nodeError;
 		};
 
 		// One item at a time: admins run this over dozens of data products, and a sequential run
 		// keeps the server's load and the order of its log plain. It is quick enough.
-		const items = await runPerItem(
+		const items = await runPerItem<WarehouseScope>(
 			this,
-			async (itemIndex) => {
+			async (scope) => {
+				const { itemIndex } = scope;
 				const input = readInput(this, itemIndex);
-				const context: ItemContext = {
-					secrets: () => input.secrets,
-					redact: (text) => redactItem(text, context.secrets(), input.keyBody),
-					action: `Setting warehouse credentials for data product "${input.dataProductId}"`,
-					statusHints: STATUS_HINTS,
-					itemData: { dataProductId: input.dataProductId, username: input.username },
-				};
-				contextOf.set(itemIndex, context);
-
+				scope.input = input;
+				scope.secrets.push(...input.secrets);
+				// Under "Continue On Fail" the error item says which data product failed.
+				scope.data = { dataProductId: input.dataProductId, username: input.username };
 				const session = await CredentialSession.open(this, 'alationApi', itemIndex);
-				context.secrets = () => [...input.secrets, ...session.secrets];
-				if (alationAuthType(session.credentials) === 'refreshToken') context.statusHints = REFRESH_TOKEN_STATUS_HINTS;
+				scope.session = session;
+				const redact = (text: string) => redactItem(text, secretsOf(scope), input.keyBody);
 
 				const body: IDataObject = { state: input.state, username: input.username, dp_id: input.dataProductId };
 				if (input.secret.kind === 'password') {
@@ -95,7 +88,7 @@ export class AlationSetWarehouseCredentials implements INodeType {
 				});
 
 				const output: IDataObject = {
-					...serverFields(response.json, context.redact),
+					...serverFields(response.json, redact),
 					dataProductId: input.dataProductId,
 					username: input.username,
 					state: input.state,
@@ -110,13 +103,10 @@ export class AlationSetWarehouseCredentials implements INodeType {
 	}
 }
 
-interface ItemContext {
-	secrets: () => string[];
-	/** Removes every secret of the item (and its session's tokens) from a text. */
-	redact: (text: string) => string;
-	action: string;
-	statusHints: Partial<Record<number, string>>;
-	itemData: IDataObject;
+/** What an item's error needs, filled in as the item gets further: its input (the data product, the key), its session. */
+interface WarehouseScope extends ItemScope {
+	input?: ItemInput;
+	session?: CredentialSession;
 }
 
 const STATUS_HINTS: Partial<Record<number, string>> = {

@@ -2,10 +2,42 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 /**
+ * What the runner knows of the item being run. The handler fills it in as the item gets further —
+ * the secrets it learns (the item's own, its session's tokens), the secret-free data that says which
+ * item failed — and the error mapper reads it: one place per item, whatever the node.
+ */
+export interface ItemScope {
+	readonly itemIndex: number;
+	/** The item's own secrets (a password typed for it…): they must not appear in its error. */
+	secrets: string[];
+	/** The credential session the item opened: its secrets and the tokens it used, read when the item fails. */
+	session?: { readonly secrets: readonly string[] };
+	/** Secret-free JSON kept on this item's error item under "Continue On Fail" (e.g. which data product). */
+	data: IDataObject;
+}
+
+/** Everything to redact from the item's error: its own secrets and its session's, as they are now. */
+export function secretsOf(scope: ItemScope): string[] {
+	return [...scope.secrets, ...(scope.session?.secrets ?? [])];
+}
+
+/**
  * What a handler produces for its item: one output item, or several (Get Messages: one per message).
  * Their `pairedItem` is always set to the item by `runPerItem`, whatever the handler put there.
  */
-export type ItemHandler = (itemIndex: number) => Promise<INodeExecutionData | INodeExecutionData[]>;
+export type ItemHandler<S extends ItemScope = ItemScope> = (scope: S) => Promise<INodeExecutionData | INodeExecutionData[]>;
+
+/** A node's mapping of an item's failure to the error n8n shows, with what the scope knows. */
+export type ItemErrorMapper<S extends ItemScope = ItemScope> = (error: unknown, scope: S) => NodeApiError | NodeOperationError;
+
+export interface RunPerItemOptions<S extends ItemScope> {
+	/** Items run at the same time (default 1); output order is input order whatever finishes first. */
+	concurrency?: number;
+	/** Behave as "Continue On Fail" whatever the setting (a node running as an AI Agent's tool). */
+	errorsAsOutput?: boolean;
+	/** Told of each item's failure, already mapped (e.g. to close a chat message, or to log it). */
+	onFailure?: (error: NodeApiError | NodeOperationError, scope: S) => void;
+}
 
 /** Attach to an error to have extra, secret-free JSON kept on the error item under "Continue On Fail". */
 export function withItemData<E extends Error>(error: E, json: IDataObject): E {
@@ -73,17 +105,15 @@ export function errorItemShape(onError: string | undefined, takesDetails = ERROR
  * input order, each with `pairedItem`. With "Continue On Fail" a failed item becomes an error item
  * (`errorItemJson`) and the others go on; without it the first failure (by item order) fails the node.
  */
-export async function runPerItem(
+export async function runPerItem<S extends ItemScope = ItemScope>(
 	ctx: IExecuteFunctions,
-	handler: ItemHandler,
-	toError: (error: unknown, itemIndex: number) => NodeApiError | NodeOperationError,
-	{ concurrency = 1, errorsAsOutput = false }: { concurrency?: number; errorsAsOutput?: boolean } = {},
+	handler: ItemHandler<S>,
+	toError: ItemErrorMapper<S>,
+	{ concurrency = 1, errorsAsOutput = false, onFailure }: RunPerItemOptions<S> = {},
 ): Promise<INodeExecutionData[]> {
 	const count = ctx.getInputData().length;
 	const results: INodeExecutionData[][] = new Array(count);
 	const failures: Array<{ index: number; error: NodeApiError | NodeOperationError }> = [];
-	// `errorsAsOutput`: behave as "Continue On Fail" whatever the setting (a node running as an AI
-	// Agent's tool returns its error to the agent instead of failing the workflow).
 	const continueOnFail = errorsAsOutput || ctx.continueOnFail();
 	const shape = errorsAsOutput ? 'withDetails' : errorItemShape(ctx.getNode().onError);
 	let next = 0;
@@ -91,11 +121,15 @@ export async function runPerItem(
 	const worker = async () => {
 		while (next < count && (continueOnFail || failures.length === 0)) {
 			const itemIndex = next++;
+			// The node's own scope type only adds optional fields to these.
+			const scope = { itemIndex, secrets: [], data: {} } as ItemScope as S;
 			try {
-				const output = await handler(itemIndex);
+				const output = await handler(scope);
 				results[itemIndex] = (Array.isArray(output) ? output : [output]).map((o) => ({ ...o, pairedItem: { item: itemIndex } }));
 			} catch (raw) {
-				const error = carryItemData(raw, toError(raw, itemIndex));
+				const error = carryItemData(raw, toError(raw, scope));
+				if (Object.keys(scope.data).length > 0) withItemData(error, { ...scope.data, ...itemDataOf(error) });
+				onFailure?.(error, scope);
 				if (continueOnFail) {
 					results[itemIndex] = [{ json: errorItemJson(error, shape), pairedItem: { item: itemIndex } }];
 				} else {
@@ -112,4 +146,8 @@ export async function runPerItem(
 		throw failures[0].error;
 	}
 	return results.flat();
+}
+
+function itemDataOf(error: unknown): IDataObject {
+	return (error as { itemData?: IDataObject }).itemData ?? {};
 }
