@@ -29,7 +29,7 @@ export class AlationApi implements ICredentialType {
 
 	httpRequestNode = {
 		name: 'Alation',
-		docsUrl: 'https://developer.alation.com/',
+		docsUrl: 'https://developer.alation.com/dev/docs/authentication-into-alation-apis',
 		apiBaseUrlPlaceholder: 'https://acme.alationcloud.com/integration/v1/userinfo/',
 	};
 

@@ -255,7 +255,10 @@ async function main() {
 		const messages = itemsOf(run, 'Messages').map((i) => i.json);
 		assert.deepEqual(messages.map((m) => m.role), ['user', 'assistant'], 'Get Messages: the question and the answer of the Chat node\'s chat');
 		assert.equal(messages[1].text, chat.answer);
-		return `loaded from .n8n/nodes as ${PACKAGE.name}.*; Run Tool → ${products.length} data products; Get Messages → ${messages.length} messages; ${ranOn}`;
+		const unknown = itemsOf(run, 'Run Tool (unknown)')[0].json;
+		assert.match(String(unknown.error), /404/, `an unknown tool: ${JSON.stringify(unknown).slice(0, 300)}`);
+		assert.match(JSON.stringify(unknown.details ?? unknown.message ?? ''), /Tool or chat not found/);
+		return `loaded from .n8n/nodes as ${PACKAGE.name}.*; Run Tool → ${products.length} data products, an unknown tool → "${String(unknown.error).slice(0, 80)}"; Get Messages → ${messages.length} messages; ${ranOn}`;
 	});
 
 	// 2. Agent Chat over 3 items: exact answers in input order, pairedItem, a chat per item.

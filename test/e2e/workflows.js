@@ -184,8 +184,15 @@ function e2eWorkflows(p) {
 					alationCredential(SIM),
 				),
 				node('Messages', 'n8n-nodes-alation.alationAgentChat', 1, { chatOperation: 'getMessages', chatId: '={{ $json.chatId }}', returnAll: true }, alationCredential(SIM)),
+				node(
+					'Run Tool (unknown)',
+					'n8n-nodes-alation.alationRunTool',
+					1,
+					{ tool: { __rl: true, mode: 'id', value: 'no_such_tool' }, toolInput: '{}', options: {} },
+					{ ...alationCredential(SIM), onError: 'continueRegularOutput' },
+				),
 			],
-			connect({ Start: ['Token (Alation)', 'Token (DataClarity)', 'Warehouse', 'Chat', 'Run Tool'], Chat: ['Messages'] }),
+			connect({ Start: ['Token (Alation)', 'Token (DataClarity)', 'Warehouse', 'Chat', 'Run Tool', 'Run Tool (unknown)'], Chat: ['Messages'] }),
 		),
 		workflow(
 			'e2eItems',
