@@ -551,6 +551,13 @@ async function main() {
 			async () => {
 				await page.goto(`${server.url}/workflow/alationAiAgentTool`);
 				await page.getByTestId('canvas').waitFor();
+				// The chat panel stays open from check f (its button then says "Hide chat"): close it
+				// first, so the chat opens fresh for this workflow as a user's first click would.
+				await page.waitForTimeout(500);
+				if (await page.getByTestId('chat-input').isVisible()) {
+					await page.getByTestId('workflow-chat-button').click();
+					await page.getByTestId('chat-input').waitFor({ state: 'hidden' });
+				}
 				await page.getByTestId('workflow-chat-button').click();
 				await page.getByTestId('chat-input').waitFor();
 			},
