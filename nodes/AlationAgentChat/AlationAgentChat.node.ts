@@ -2,6 +2,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { HttpStatusError } from '../shared/http/errors';
+import { outputForModel } from '../shared/agentStudio/toolOutput';
 import { runPerItem, secretsOf } from '../shared/items';
 import type { ItemScope } from '../shared/items';
 import { CredentialSession } from '../shared/session';
@@ -16,7 +17,6 @@ import { searchAgents } from './listAgents';
 import { agentChatNodeProperties } from './operations';
 import { runAgentChat } from './runAgentChat';
 import type { RunContext } from './runAgentChat';
-import { compactToolResult } from './toolResult';
 
 /**
  * Sends a message to an Alation Agent Studio agent, reads its Server-Sent-Events answer and
@@ -89,7 +89,7 @@ export class AlationAgentChat implements INodeType {
 		);
 		if (!asTool) return [items];
 		const full = (this.getNodeParameter('options', 0, {}) as { toolResult?: string }).toolResult === 'full';
-		return [full ? items : items.map(compactToolResult)];
+		return [full ? items : items.map((item) => outputForModel(item, ['answer', 'chatId', 'status'], 'answer'))];
 	}
 }
 

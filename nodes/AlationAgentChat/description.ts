@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { TOOL_OUTPUT_CHARS } from '../shared/agentStudio/toolOutput';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../shared/sse/assembler';
 
 /** Defaults of the options collection; the node reads them from here too, so docs and code agree. */
@@ -12,9 +13,6 @@ export const DEFAULTS = {
 	maxAssetBytes: 100 * 1024 * 1024,
 	maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES,
 } as const;
-
-/** As an AI Agent's tool (Tool Result: Compact), the answer given to the model is cut to this length. */
-export const TOOL_ANSWER_CHARS = 20_000;
 
 export const agentChatProperties: INodeProperties[] = [
 	{
@@ -209,7 +207,7 @@ export const agentChatProperties: INodeProperties[] = [
 					{
 						name: 'Compact',
 						value: 'compact',
-						description: `The answer (at most ${TOOL_ANSWER_CHARS.toLocaleString('en-US')} characters), chatId and status; on failure the error and its hint`,
+						description: `The answer (at most ${TOOL_OUTPUT_CHARS.toLocaleString('en-US')} characters), chatId and status; on failure the error and its hint`,
 					},
 					{ name: 'Full Item', value: 'full', description: 'The whole output item: tool calls, tool results, assets, timings' },
 				],

@@ -2,6 +2,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { streamNodeError } from '../shared/agentStudio/streamNodeError';
+import { outputForModel } from '../shared/agentStudio/toolOutput';
 import { runPerItem, secretsOf } from '../shared/items';
 import type { ItemScope } from '../shared/items';
 import { CredentialSession } from '../shared/session';
@@ -59,7 +60,8 @@ export class AlationRunTool implements INodeType {
 			toError,
 			{ errorsAsOutput: asTool, onFailure },
 		);
-		return [items];
+		// As a tool, the model gets the result (bounded), the tool, the chat and the status; see toolOutput.ts.
+		return [asTool ? items.map((item) => outputForModel(item, ['result', 'tool', 'chatId', 'status'], 'result')) : items];
 	}
 }
 

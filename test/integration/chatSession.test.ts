@@ -21,7 +21,7 @@ import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationAgentChat } from '../../nodes/AlationAgentChat/AlationAgentChat.node';
 import { ChatMemory, MAX_SESSIONS, SESSION_IDLE_MS } from '../../nodes/AlationAgentChat/chatMemory';
 import type { SessionKey } from '../../nodes/AlationAgentChat/chatMemory';
-import { TOOL_ANSWER_CHARS } from '../../nodes/AlationAgentChat/description';
+import { TOOL_OUTPUT_CHARS as TOOL_ANSWER_CHARS } from '../../nodes/shared/agentStudio/toolOutput';
 import { fleetRedisFromEnvironment } from '../../nodes/shared/fleetRedis';
 
 const sim = useSimulator();

@@ -16,6 +16,7 @@ import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationAgentChat } from '../../nodes/AlationAgentChat/AlationAgentChat.node';
 import { AlationRunTool } from '../../nodes/AlationRunTool/AlationRunTool.node';
 import { searchTools } from '../../nodes/AlationRunTool/listTools';
+import { TOOL_OUTPUT_CHARS } from '../../nodes/shared/agentStudio/toolOutput';
 
 const sim = useSimulator();
 let testStartedAt = 0;
@@ -222,7 +223,8 @@ describe('as an AI Agent tool', () => {
 			const result = await runTool({ toolInput: '{"limit": 1}' }, { nodeTypeName: 'n8n-nodes-alation.alationRunToolTool' });
 			expect(result.error).toBeUndefined();
 			expect(result.items[0].json.error).toMatch(/422/);
-			expect((result.items[0].json.details as IDataObject).description).toMatch(/Tool Input/);
+			expect(Object.keys(result.items[0].json).sort()).toEqual(['error', 'hint']);
+			expect(result.items[0].json.hint).toMatch(/Tool Input/);
 			const warnings = warn.mock.calls.map((call) => String(call[0])).filter((m) => m.includes('failed as an AI Agent tool'));
 			expect(warnings).toHaveLength(1);
 			expect(warnings[0]).toMatch(/422/);
@@ -230,6 +232,21 @@ describe('as an AI Agent tool', () => {
 		} finally {
 			warn.mockRestore();
 		}
+	});
+
+	test('the model gets result, tool, chatId and status, the result bounded and said so', async () => {
+		const small = await runTool({}, { nodeTypeName: 'n8n-nodes-alation.alationRunToolTool' });
+		expect(Object.keys(small.items[0].json)).toEqual(['result', 'tool', 'chatId', 'status']);
+		expect(small.items[0].pairedItem).toEqual({ item: 0 });
+		const big = 'r'.repeat(TOOL_OUTPUT_CHARS + 1_000);
+		sim.intercept('POST', '/ai/api/v1/chats/tool/default/list_data_products_tool/stream', (_req, res) => {
+			res.writeHead(200, { 'content-type': 'text/event-stream' });
+			res.write(`data: ${JSON.stringify({ id: 'm1', chat_id: '11111111-2222-4333-8444-555555555555', model_message: { kind: 'response', parts: [{ part_kind: 'text', content: big }] } })}\n\n`);
+			res.end('data: [DONE]\n\n');
+		});
+		const json = (await runTool({ options: { parseJsonResult: false } }, { nodeTypeName: 'n8n-nodes-alation.alationRunToolTool' })).items[0].json;
+		expect((json.result as string).length).toBe(TOOL_OUTPUT_CHARS);
+		expect(json.resultTruncated).toMatch(new RegExp(`had ${big.length} characters`));
 	});
 
 	test('the node is usable as a tool', () => {
