@@ -74,7 +74,7 @@ async function main() {
 	const session = await login(server.base);
 	const nodeTypes = /** @type {Array<{ name: string }>} */ (await session.request('GET', '/types/nodes.json'));
 	const ours = nodeTypes.map((t) => t.name).filter((name) => name.startsWith(`${PACKAGE.name}.`));
-	const expectedTypes = [...PACKAGE.n8n.nodes.map(nodeNameOf), `${PACKAGE.name}.alationAgentChatTool`];
+	const expectedTypes = [...PACKAGE.n8n.nodes.map(nodeNameOf), `${PACKAGE.name}.alationAgentChatTool`, `${PACKAGE.name}.alationRunToolTool`];
 	const missing = expectedTypes.filter((name) => !ours.includes(name));
 	if (missing.length > 0) throw new Error(`the editor does not offer ${missing.join(', ')} (n8n log: ${logFile})`);
 
