@@ -1,6 +1,7 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
+import { AttemptsExhaustedError } from '../shared/agentStudio/streamErrors';
 import { HttpStatusError } from '../shared/http/errors';
 import { outputForModel } from '../shared/agentStudio/toolOutput';
 import { runPerItem, secretsOf } from '../shared/items';
@@ -8,7 +9,7 @@ import type { ItemScope } from '../shared/items';
 import { CredentialSession } from '../shared/session';
 import { agentChatError } from './agentChatError';
 import { ChatLocks } from './chatLocks';
-import { chatMemory } from './chatMemory';
+import { chatMemory, sessionLockName } from './chatMemory';
 import { readAgentChatInput, readConcurrency } from './chatRequest';
 import type { AgentChatInput } from './chatRequest';
 import { chatSessionOf } from './chatSession';
@@ -80,7 +81,7 @@ export class AlationAgentChat implements INodeType {
 				const session = await CredentialSession.open(this, 'alationApi', itemIndex);
 				scope.session = session;
 				const run = { ctx: this, session, input, itemIndex, streaming };
-				const output = await locks.run(input.chatId, async () => await runInChatSession(run, asTool));
+				const output = await runInChatSession(run, asTool, locks);
 				if (streaming) this.sendChunk('end', itemIndex);
 				return output;
 			},
@@ -101,33 +102,43 @@ interface ChatScope extends ItemScope {
 
 /**
  * Runs the item; in a Chat Trigger's workflow with Chat ID empty, inside the n8n chat session's
- * Alation chat (chatMemory.ts), so a follow-up keeps its context. A remembered chat Alation no longer
- * knows (404: nothing ran) is forgotten and the message starts a new chat.
+ * Alation chat (chatMemory.ts), so a follow-up keeps its context. Items of one session run one after
+ * another (a chat answers 409 to a second run at once), recall and remember included. A remembered
+ * chat Alation no longer knows — a 404 to the message itself, before anything ran — is forgotten and
+ * the message starts a new chat; a 404 after the answer (an asset download) is just an error.
  */
-async function runInChatSession(run: RunContext, asTool: boolean): Promise<INodeExecutionData> {
+async function runInChatSession(run: RunContext, asTool: boolean, locks: ChatLocks): Promise<INodeExecutionData> {
 	const { ctx, input, itemIndex } = run;
 	const key = !asTool && input.chatId === undefined && input.continueChatSession ? chatSessionOf(ctx, itemIndex, input.agent) : undefined;
-	if (!key) return await runAgentChat(run);
-	const remembered = await chatMemory.recall(key);
-	const inChat = (chatId: string | undefined): RunContext => ({ ...run, input: { ...input, chatId } satisfies AgentChatInput });
-	let output: INodeExecutionData;
-	if (remembered === undefined) {
-		output = await runAgentChat(run);
-	} else {
-		const result = await runAgentChat(inChat(remembered)).then(
-			(value) => ({ value }),
-			(error: unknown) => ({ error }),
-		);
-		if ('value' in result) {
-			output = result.value;
-		} else if (result.error instanceof HttpStatusError && result.error.status === 404) {
-			await chatMemory.forget(key);
+	if (!key) return await locks.run(input.chatId, async () => await runAgentChat(run));
+	return await locks.run(sessionLockName(key), async () => {
+		const remembered = await chatMemory.recall(key);
+		const inChat = (chatId: string | undefined): RunContext => ({ ...run, input: { ...input, chatId } satisfies AgentChatInput });
+		let output: INodeExecutionData;
+		if (remembered === undefined) {
 			output = await runAgentChat(run);
 		} else {
-			throw result.error;
+			const result = await runAgentChat(inChat(remembered)).then(
+				(value) => ({ value }),
+				(error: unknown) => ({ error }),
+			);
+			if ('value' in result) {
+				output = result.value;
+			} else if (isUnknownChat(result.error)) {
+				await chatMemory.forget(key);
+				output = await runAgentChat(run);
+			} else {
+				throw result.error;
+			}
 		}
-	}
-	const chatId = output.json.chatId;
-	if (typeof chatId === 'string' && chatId !== '') await chatMemory.remember(key, chatId);
-	return output;
+		const chatId = output.json.chatId;
+		if (typeof chatId === 'string' && chatId !== '') await chatMemory.remember(key, chatId);
+		return output;
+	});
+}
+
+/** A 404 to the message itself (the POST that opens the stream, after any retries): Alation does not know the chat. */
+function isUnknownChat(error: unknown): boolean {
+	const inner = error instanceof AttemptsExhaustedError ? error.last : error;
+	return inner instanceof HttpStatusError && inner.status === 404 && inner.target.startsWith('POST ') && inner.target.endsWith('/stream');
 }

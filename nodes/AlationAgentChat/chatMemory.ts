@@ -98,6 +98,11 @@ export class ChatMemory {
 	}
 }
 
+/** A name for the session in ChatLocks: its items run one after another within an execution. */
+export function sessionLockName(key: SessionKey): string {
+	return ['session', keyName(key)].join(':');
+}
+
 function keyName(key: SessionKey): string {
 	const parts = [key.workflowId, key.nodeId, key.credentialId, key.agent, key.sessionId];
 	return createHash('sha256').update(parts.join('\u0000')).digest('base64url');

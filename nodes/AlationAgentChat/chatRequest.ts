@@ -62,7 +62,7 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number, { 
 		throw invalid(ctx, itemIndex, 'Message is empty', 'Type the question for the agent, or map it from an earlier node, e.g. {{ $json.question }}.');
 	}
 
-	let chatId = optionalText(ctx.getNodeParameter('chatId', itemIndex, ''));
+	let chatId = optionalText(ctx, itemIndex, ctx.getNodeParameter('chatId', itemIndex, ''), 'Chat ID');
 	if (asTool && chatId !== undefined && PLACEHOLDER_CHAT_IDS.has(chatId.toLowerCase())) chatId = undefined;
 	if (chatId !== undefined && !isUuid(chatId)) {
 		if (asTool) {
@@ -83,14 +83,14 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number, { 
 
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const body: IDataObject = { message };
-	const fields: Array<[string, string]> = [
-		['dataProductId', 'data_product_id'],
-		['marketplaceId', 'marketplace_id'],
-		['authId', 'auth_id'],
-		['preExecSql', 'pre_exec_sql'],
+	const fields: Array<[string, string, string]> = [
+		['dataProductId', 'data_product_id', 'Data Product ID'],
+		['marketplaceId', 'marketplace_id', 'Marketplace ID'],
+		['authId', 'auth_id', 'Auth ID'],
+		['preExecSql', 'pre_exec_sql', 'Pre-Execution SQL'],
 	];
-	for (const [option, wire] of fields) {
-		const value = optionalText(options[option]);
+	for (const [option, wire, label] of fields) {
+		const value = optionalText(ctx, itemIndex, options[option], label);
 		if (value !== undefined) body[wire] = value;
 	}
 	const toolApprovals = jsonObject(ctx, itemIndex, options.toolApprovals, 'Tool Approvals', '{"<tool call id>": true}');

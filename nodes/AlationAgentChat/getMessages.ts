@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import { outputForModel } from '../shared/agentStudio/toolOutput';
 import { toNodeError } from '../shared/http/nodeErrors';
 import type { ErrorContext } from '../shared/http/nodeErrors';
 import { runPerItem, secretsOf } from '../shared/items';
@@ -96,7 +97,7 @@ export function toChatMessage(message: IDataObject): ChatMessage {
 }
 
 async function readMessages(ctx: IExecuteFunctions, itemIndex: number, session: CredentialSession): Promise<INodeExecutionData[]> {
-	const chatId = optionalText(ctx.getNodeParameter('chatId', itemIndex, ''));
+	const chatId = optionalText(ctx, itemIndex, ctx.getNodeParameter('chatId', itemIndex, ''), 'Chat ID');
 	if (chatId === undefined) {
 		throw invalid(ctx, itemIndex, 'Chat ID is empty', 'Map the chatId of an earlier Agent Chat or Run Tool run, e.g. {{ $json.chatId }}.');
 	}
@@ -137,7 +138,7 @@ export async function getMessages(ctx: IExecuteFunctions): Promise<INodeExecutio
 	const node = ctx.getNode();
 	// As an AI Agent's tool a failure goes back to the agent as the tool's output (see Agent Chat).
 	const asTool = node.type.endsWith('Tool');
-	return await runPerItem(
+	const items = await runPerItem(
 		ctx,
 		async (scope) => {
 			const session = await CredentialSession.open(ctx, 'alationApi', scope.itemIndex);
@@ -147,4 +148,6 @@ export async function getMessages(ctx: IExecuteFunctions): Promise<INodeExecutio
 		(error, scope) => toNodeError(error, { node, itemIndex: scope.itemIndex, secrets: secretsOf(scope), action: 'Reading the chat messages', statusHints: GET_MESSAGES_HINTS }),
 		{ errorsAsOutput: asTool },
 	);
+	// As a tool the model gets each message without its raw payload, the text bounded (toolOutput.ts).
+	return asTool ? items.map((item) => outputForModel(item, ['role', 'text', 'toolCalls', 'createdAt'], 'text')) : items;
 }

@@ -46,7 +46,7 @@ export function readRunToolInput(ctx: IExecuteFunctions, itemIndex: number): Run
 
 	const input = jsonObject(ctx, itemIndex, ctx.getNodeParameter('toolInput', itemIndex, '{}'), 'Tool Input', '{"search_term": "sales", "limit": 5}');
 
-	const chatId = optionalText(ctx.getNodeParameter('chatId', itemIndex, ''));
+	const chatId = optionalText(ctx, itemIndex, ctx.getNodeParameter('chatId', itemIndex, ''), 'Chat ID');
 	if (chatId !== undefined && !isUuid(chatId)) {
 		throw invalid(
 			ctx,

@@ -30,8 +30,18 @@ export function positiveSeconds(ctx: IExecuteFunctions, itemIndex: number, value
 	return Math.round(seconds * 1000);
 }
 
-export function optionalText(value: unknown): string | undefined {
+/**
+ * An optional text parameter (numbers from a sheet are text too): undefined when empty. A value that
+ * is no text at all — a list, an object, true — is refused naming the field: read as empty, a Data
+ * Product ID mapped to a list would run the agent without one, and a Chat ID start a new chat.
+ */
+export function optionalText(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string): string | undefined {
+	if (value === undefined || value === null) return undefined;
 	const text = textOf(value);
+	if (text === undefined) {
+		const kind = Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+		throw invalid(ctx, itemIndex, `${label} must be text`, `"${label}" resolved to ${kind}: map it to a text value.`);
+	}
 	return text === '' ? undefined : text;
 }
 

@@ -311,6 +311,15 @@ describe('errors, each on its item', () => {
 		expect(sim.requestLog.filter((r) => r.at >= testStartedAt && !r.path.endsWith('/stream') && r.path.startsWith('/ai/'))).toHaveLength(0);
 	});
 
+	test('an option that resolves to a list is refused naming the field (read as empty, the agent would run without a data product), no request', async () => {
+		const error = errorOf(await ask({ options: { dataProductId: '={{ ["sales", "finance"] }}' } }));
+		expect(error.message).toBe('Data Product ID must be text');
+		expect(error.description).toMatch(/resolved to a list/);
+		expect(sim.counters.requests.agentStream).toBe(0);
+		const chat = errorOf(await ask({ chatId: '={{ { id: 1 } }}' }));
+		expect(chat.message).toBe('Chat ID must be text');
+	});
+
 	test('an Agent value that is no ref or UUID: checked by the node (no regex left to n8n, whose 250 ms limit fails busy workers), no request', async () => {
 		const error = errorOf(await ask({ agent: byId('sales agent/../x') }));
 		expect(error.message).toMatch(/is not an agent ref or UUID/);

@@ -119,6 +119,44 @@ describe('in a Chat Trigger workflow: the n8n chat session continues its Alation
 	});
 });
 
+describe('in a Chat Trigger workflow: what must not change', () => {
+	test('a 404 after the answer (an asset download) is an error, not an unknown chat: the agent runs once, the session keeps its chat', async () => {
+		const nodeId = randomUUID();
+		const first = await chatMessage(nodeId, 'session-a', 'First');
+		let streams = 0;
+		sim.intercept('POST', CATALOG_PATH, (_req, res) => {
+			streams++;
+			res.writeHead(200, { 'content-type': 'text/event-stream' });
+			const toolReturn = { part_kind: 'tool-return', tool_name: 'sql', tool_call_id: 't1', content: 'ok', metadata: [{ kind: 'sql', id: 'gone-asset' }] };
+			res.write(`data: ${JSON.stringify({ id: 'm1', chat_id: first.chatId, model_message: { kind: 'request', parts: [toolReturn] } })}\n\n`);
+			res.write(`data: ${JSON.stringify({ id: 'm2', chat_id: first.chatId, model_message: { kind: 'response', parts: [{ part_kind: 'text', content: 'Here.' }] } })}\n\n`);
+			res.end('data: [DONE]\n\n');
+		});
+		sim.intercept('GET', '/ai/api/v1/assets/gone-asset', (_req, res) => {
+			res.writeHead(404, { 'content-type': 'application/json' });
+			res.end('{"detail":"Asset not found"}');
+		});
+		const failed = await ask({ options: { downloadAssets: true } }, { nodeId, startNodeType: CHAT_TRIGGER, items: [{ json: { sessionId: 'session-a', chatInput: 'With a file' } }] });
+		expect(failed.error?.message).toMatch(/404/);
+		expect(streams).toBe(1);
+		const next = await chatMessage(nodeId, 'session-a', 'Still the same chat?');
+		expect(next.chatId).toBe(first.chatId);
+	});
+
+	test('several items from one chat message (split into questions) each get a chat of their own, as before chat sessions', async () => {
+		const nodeId = randomUUID();
+		const run = async () =>
+			(
+				await ask({}, { nodeId, startNodeType: CHAT_TRIGGER, items: [{ json: { sessionId: 's-multi', chatInput: 'One' } }, { json: { sessionId: 's-multi', chatInput: 'Two' } }] })
+			).items.map((i) => i.json);
+		const first = await run();
+		const second = await run();
+		const chats = new Set([...first, ...second].map((j) => j.chatId));
+		expect(chats.size).toBe(4);
+		expect(second.map((j) => j.answer)).toEqual([answerText('One', 'Catalog Search Agent', 1), answerText('Two', 'Catalog Search Agent', 1)]);
+	});
+});
+
 describe('the session memory', () => {
 	const key = (sessionId: string): SessionKey => ({ workflowId: 'w', nodeId: 'n', credentialId: 'c', agent: 'a', sessionId });
 

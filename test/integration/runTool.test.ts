@@ -208,6 +208,24 @@ describe('tokens, Stop, timeouts', () => {
 		expect(result.error?.message).toMatch(/cancel/i);
 	});
 
+	test('a result past the memory bound fails the item without pointing at an option Run Tool does not have', async () => {
+		const text = 'z'.repeat(4 * 1024 * 1024);
+		sim.intercept('POST', '/ai/api/v1/chats/tool/default/list_data_products_tool/stream', async (_req, res) => {
+			res.writeHead(200, { 'content-type': 'text/event-stream' });
+			for (let i = 0; i < 10; i++) {
+				const line = `data: ${JSON.stringify({ id: `m${i}`, chat_id: '11111111-2222-4333-8444-555555555555', model_message: { kind: 'response', parts: [{ part_kind: 'text', content: text }] } })}\n\n`;
+				if (!res.write(line)) await new Promise((resolve) => res.once('drain', resolve));
+				if (res.destroyed) return;
+			}
+			res.end('data: [DONE]\n\n');
+		});
+		const result = await runTool({ options: { parseJsonResult: false } }, { continueOnFail: true });
+		const json = result.items[0].json;
+		expect(json.error).toMatch(/more than 64 MiB of memory; reading stopped/);
+		expect(json.error).not.toMatch(/Max Answer Bytes/);
+		expect(String((json.details as IDataObject).description)).toMatch(/Ask the tool for less/);
+	}, 60_000);
+
 	test('Timeout bounds the run and names the tool', async () => {
 		Object.assign(sim.options, { chunkDelayMs: 3000 });
 		const result = await runTool({ options: { timeout: 1 } }, { continueOnFail: true });
@@ -294,6 +312,15 @@ describe('Agent Chat: Get Messages', () => {
 		}
 		return chatId;
 	}
+
+	test('as an AI Agent\'s tool the model gets each message without its raw payload', async () => {
+		const chatId = await chatWithTurns(1);
+		const result = await runChat({ chatOperation: 'getMessages', chatId, returnAll: true }, { nodeTypeName: 'n8n-nodes-alation.alationAgentChatTool' });
+		expect(result.error).toBeUndefined();
+		expect(result.items).toHaveLength(4);
+		for (const item of result.items) expect(Object.keys(item.json)).toEqual(['role', 'text', 'toolCalls', 'createdAt']);
+		expect(result.items[0].json.text).toBe('Question 0');
+	});
 
 	test('one item per message in order: role, text, toolCalls, createdAt, raw', async () => {
 		const chatId = await chatWithTurns(1);

@@ -218,11 +218,18 @@ function streamFailure(error: unknown, input: StreamRequest, deadline: AbortSign
 		return new AgentStreamError('protocol', (error as Error).message, 'This answer is too large to read safely. Ask for less at once.');
 	}
 	if (error instanceof AnswerTooLargeError) {
-		return new AgentStreamError(
-			'protocol',
-			`${error.message} (Max Answer Bytes option); reading stopped to bound memory`,
-			'The part received so far is in the error details. Raise Max Answer Bytes in the node options if answers this large are expected, or ask the agent for less at once (a narrower question, fewer rows).',
-		);
+		// Only Agent Chat has the option; Run Tool keeps its default bound.
+		return input.subject === 'agent'
+			? new AgentStreamError(
+					'protocol',
+					`${error.message} (Max Answer Bytes option); reading stopped to bound memory`,
+					'The part received so far is in the error details. Raise Max Answer Bytes in the node options if answers this large are expected, or ask the agent for less at once (a narrower question, fewer rows).',
+				)
+			: new AgentStreamError(
+					'protocol',
+					`${error.message}; reading stopped to bound memory`,
+					'The part received so far is in the error details. Ask the tool for less at once (a narrower input, a lower limit).',
+				);
 	}
 	return new AgentStreamError(
 		'cut',
