@@ -3,11 +3,12 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 
 import { AttemptsExhaustedError } from '../shared/agentStudio/streamErrors';
 import { HttpStatusError } from '../shared/http/errors';
+import { streamNodeError } from '../shared/agentStudio/streamNodeError';
+import type { StreamItemScope } from '../shared/agentStudio/streamNodeError';
 import { outputForModel } from '../shared/agentStudio/toolOutput';
-import { runPerItem, secretsOf } from '../shared/items';
-import type { ItemScope } from '../shared/items';
+import { runPerItem } from '../shared/items';
 import { CredentialSession } from '../shared/session';
-import { agentChatError } from './agentChatError';
+import { AGENT_WORDING } from './agentErrors';
 import { ChatLocks } from './chatLocks';
 import { chatMemory, sessionLockName } from './chatMemory';
 import { readAgentChatInput, readConcurrency } from './chatRequest';
@@ -57,13 +58,12 @@ export class AlationAgentChat implements INodeType {
 		const locks = new ChatLocks();
 		const node = this.getNode();
 
-		const toError = (error: unknown, scope: ChatScope) =>
-			agentChatError(error, { node, itemIndex: scope.itemIndex, secrets: secretsOf(scope), headersTimeoutMs: scope.idleTimeoutMs, bodyTimeoutMs: scope.idleTimeoutMs }, scope.session);
+		const toError = (error: unknown, scope: StreamItemScope) => streamNodeError(error, scope, node, AGENT_WORDING);
 		// In a streaming chat every item is one message: opened by the handler, closed with 'end' on
 		// success and with 'error' + 'end' on any failure, so the chat never waits for a message that died.
 		// As a tool the AI Agent gets the error as the tool's output and the execution may well succeed:
 		// n8n's log is where an operator sees that a tool call failed (messages carry no secret).
-		const onFailure = (failure: Error, scope: ChatScope) => {
+		const onFailure = (failure: Error, scope: StreamItemScope) => {
 			if (streaming) {
 				this.sendChunk('error', scope.itemIndex, failure.message);
 				this.sendChunk('end', scope.itemIndex);
@@ -71,7 +71,7 @@ export class AlationAgentChat implements INodeType {
 			if (asTool) this.logger.warn(`Alation Agent Chat "${node.name}" failed as an AI Agent tool: ${failure.message}`, { itemIndex: scope.itemIndex });
 		};
 
-		const items = await runPerItem<ChatScope>(
+		const items = await runPerItem<StreamItemScope>(
 			this,
 			async (scope) => {
 				const { itemIndex } = scope;
@@ -92,12 +92,6 @@ export class AlationAgentChat implements INodeType {
 		const full = (this.getNodeParameter('options', 0, {}) as { toolResult?: string }).toolResult === 'full';
 		return [full ? items : items.map((item) => outputForModel(item, ['answer', 'chatId', 'status'], 'answer'))];
 	}
-}
-
-/** What an item's error needs: its session (secrets, refresh-token wording) and the idle timeout it ran with. */
-interface ChatScope extends ItemScope {
-	session?: CredentialSession;
-	idleTimeoutMs?: number;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { StreamWording } from '../shared/agentStudio/streamNodeError';
+
 /**
  * What each failure of an agent run means for the user, and what to do. The message names the
  * cause (with the server's own `detail`); these are the descriptions.
@@ -15,3 +17,6 @@ export const AGENT_STATUS_HINTS: Partial<Record<number, string>> = {
 	503: 'Agent Studio is unavailable, and still was after the retries. Try again later.',
 	504: 'A gateway in front of Alation timed out, and still did after the retries. Try again later.',
 };
+
+/** How Agent Chat words its stream's failures (shared/agentStudio/streamNodeError.ts maps them). */
+export const AGENT_WORDING: StreamWording = { action: 'Asking the agent', statusHints: AGENT_STATUS_HINTS };

@@ -2,9 +2,9 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { streamNodeError } from '../shared/agentStudio/streamNodeError';
+import type { StreamItemScope } from '../shared/agentStudio/streamNodeError';
 import { outputForModel } from '../shared/agentStudio/toolOutput';
-import { runPerItem, secretsOf } from '../shared/items';
-import type { ItemScope } from '../shared/items';
+import { runPerItem } from '../shared/items';
 import { CredentialSession } from '../shared/session';
 import { runToolProperties } from './description';
 import { searchTools } from './listTools';
@@ -42,13 +42,12 @@ export class AlationRunTool implements INodeType {
 		// node's own name ends in 'Tool' already, so the whole name is compared.
 		const asTool = this.getNode().type.split('.').pop() === 'alationRunToolTool';
 		const node = this.getNode();
-		const toError = (error: unknown, scope: ToolScope) =>
-			streamNodeError(error, { node, itemIndex: scope.itemIndex, secrets: secretsOf(scope), headersTimeoutMs: scope.idleTimeoutMs, bodyTimeoutMs: scope.idleTimeoutMs }, TOOL_WORDING, scope.session);
+		const toError = (error: unknown, scope: StreamItemScope) => streamNodeError(error, scope, node, TOOL_WORDING);
 		// As with Agent Chat: the AI Agent gets the error and may succeed; n8n's log keeps the trace.
-		const onFailure = (failure: Error, scope: ToolScope) => {
+		const onFailure = (failure: Error, scope: StreamItemScope) => {
 			if (asTool) this.logger.warn(`Alation Run Tool "${node.name}" failed as an AI Agent tool: ${failure.message}`, { itemIndex: scope.itemIndex });
 		};
-		const items = await runPerItem<ToolScope>(
+		const items = await runPerItem<StreamItemScope>(
 			this,
 			async (scope) => {
 				const input = readRunToolInput(this, scope.itemIndex);
@@ -63,10 +62,4 @@ export class AlationRunTool implements INodeType {
 		// As a tool, the model gets the result (bounded), the tool, the chat and the status; see toolOutput.ts.
 		return [asTool ? items.map((item) => outputForModel(item, ['result', 'tool', 'chatId', 'status'], 'result')) : items];
 	}
-}
-
-/** What an item's error needs: its session (secrets, refresh-token wording) and the idle timeout it ran with. */
-interface ToolScope extends ItemScope {
-	session?: CredentialSession;
-	idleTimeoutMs?: number;
 }

@@ -1,10 +1,12 @@
-import type { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { INode, NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { alationAuthType } from '../auth/credentialGrants';
 import { HttpStatusError } from '../http/errors';
 import { nodeApiError, toNodeError } from '../http/nodeErrors';
 import type { ErrorContext } from '../http/nodeErrors';
 import { isQuotaExhausted } from '../http/retry';
+import { secretsOf } from '../items';
+import type { ItemScope } from '../items';
 import type { CredentialSession } from '../session';
 import { AgentStreamError, AttemptsExhaustedError, NotAnEventStreamError } from './streamErrors';
 
@@ -21,13 +23,16 @@ export interface StreamWording {
 	statusHints: Partial<Record<number, string>>;
 }
 
+/** What an Agent Studio item's error needs: its session (secrets, refresh-token wording) and the idle timeout it ran with. */
+export interface StreamItemScope extends ItemScope {
+	session?: CredentialSession;
+	idleTimeoutMs?: number;
+}
+
 /** An Agent Studio run's failures → node errors; the shared mapper does the rest (network, TLS, tokens, input). */
-export function streamNodeError(
-	error: unknown,
-	base: Omit<ErrorContext, 'action' | 'statusHints'>,
-	wording: StreamWording,
-	session?: CredentialSession,
-): NodeApiError | NodeOperationError {
+export function streamNodeError(error: unknown, scope: StreamItemScope, node: INode, wording: StreamWording): NodeApiError | NodeOperationError {
+	const { session } = scope;
+	const base = { node, itemIndex: scope.itemIndex, secrets: secretsOf(scope), headersTimeoutMs: scope.idleTimeoutMs, bodyTimeoutMs: scope.idleTimeoutMs };
 	const usesRefreshToken = session !== undefined && session.type === 'alationApi' && alationAuthType(session.credentials) === 'refreshToken';
 	const statusHints = usesRefreshToken ? { ...wording.statusHints, 401: REFRESH_TOKEN_CREDENTIAL_HINT, 403: REFRESH_TOKEN_CREDENTIAL_HINT } : wording.statusHints;
 	const ctx: ErrorContext = { ...base, action: wording.action, statusHints };
