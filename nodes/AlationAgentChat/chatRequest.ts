@@ -1,7 +1,8 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { isUuid } from '../shared/agentStudio/identifiers';
+import { readChatId } from '../shared/agentStudio/chatIdParameter';
+import { refProblem } from '../shared/agentStudio/identifiers';
 import { invalid, jsonObject, optionalText, positiveSeconds, wholeNumber } from '../shared/parameters';
 import { DEFAULTS } from './description';
 
@@ -38,6 +39,12 @@ export interface AgentChatInput {
  */
 const PLACEHOLDER_CHAT_IDS = new Set(['null', 'undefined', 'none', 'nil', 'new', 'n/a', 'na', '-', 'empty', '""', "''"]);
 
+/** As a tool the model wrote the Chat ID: the error speaks to it, in its parameter's name. */
+const TOOL_CHAT_ID = {
+	label: 'chatId',
+	hint: 'Send the chatId (a UUID) from an earlier answer of this tool to continue that conversation, or an empty chatId to start a new one.',
+};
+
 /** Reading an item's input differs as an AI Agent's tool: the model, not a workflow builder, wrote it. */
 export interface ReadOptions {
 	asTool?: boolean;
@@ -48,8 +55,7 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number, { 
 	if (agent === '') {
 		throw invalid(ctx, itemIndex, 'Agent is empty', "Choose an agent from the list, or type a built-in agent's ref (e.g. catalog_search_agent) or a custom agent's UUID.");
 	}
-	// Dots alone ('.', '..') are path segments, not names: the URL would resolve to another endpoint.
-	if (!/^[A-Za-z0-9_.-]+$/.test(agent) || /^\.+$/.test(agent)) {
+	if (refProblem(agent) !== undefined) {
 		throw invalid(ctx, itemIndex, `Agent "${agent.slice(0, 80)}" is not an agent ref or UUID`, "Type a built-in agent's ref such as catalog_search_agent, or a custom agent's UUID.");
 	}
 
@@ -62,24 +68,9 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number, { 
 		throw invalid(ctx, itemIndex, 'Message is empty', 'Type the question for the agent, or map it from an earlier node, e.g. {{ $json.question }}.');
 	}
 
-	let chatId = optionalText(ctx, itemIndex, ctx.getNodeParameter('chatId', itemIndex, ''), 'Chat ID');
-	if (asTool && chatId !== undefined && PLACEHOLDER_CHAT_IDS.has(chatId.toLowerCase())) chatId = undefined;
-	if (chatId !== undefined && !isUuid(chatId)) {
-		if (asTool) {
-			throw invalid(
-				ctx,
-				itemIndex,
-				`chatId "${chatId.slice(0, 80)}" is not a chat ID`,
-				'Send the chatId (a UUID) from an earlier answer of this tool to continue that conversation, or an empty chatId to start a new one.',
-			);
-		}
-		throw invalid(
-			ctx,
-			itemIndex,
-			`Chat ID "${chatId.slice(0, 80)}" is not a chat ID`,
-			'Use the chatId (a UUID) output by an earlier Agent Chat run, e.g. {{ $json.chatId }}, or leave it empty to start a new chat.',
-		);
-	}
+	const chatId = asTool
+		? readChatId(ctx, itemIndex, TOOL_CHAT_ID, (text) => PLACEHOLDER_CHAT_IDS.has(text.toLowerCase()))
+		: readChatId(ctx, itemIndex, { label: 'Chat ID', hint: 'Use the chatId (a UUID) output by an earlier Agent Chat run, e.g. {{ $json.chatId }}, or leave it empty to start a new chat.' });
 
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const body: IDataObject = { message };

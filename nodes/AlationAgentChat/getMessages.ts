@@ -6,8 +6,8 @@ import type { ErrorContext } from '../shared/http/nodeErrors';
 import { runPerItem, secretsOf } from '../shared/items';
 import { isRecord } from '../shared/json';
 import { CredentialSession } from '../shared/session';
-import { isUuid } from '../shared/agentStudio/identifiers';
-import { invalid, optionalText } from '../shared/parameters';
+import { readChatId } from '../shared/agentStudio/chatIdParameter';
+import { invalid } from '../shared/parameters';
 
 /**
  * Get Messages: a chat's history, `GET /ai/api/v1/chats/{chat_id}/messages?limit=&offset=`.
@@ -96,19 +96,21 @@ export function toChatMessage(message: IDataObject): ChatMessage {
 	return { role, text, toolCalls, createdAt: (stamp as string | undefined) ?? null, raw: message };
 }
 
-async function readMessages(ctx: IExecuteFunctions, itemIndex: number, session: CredentialSession): Promise<INodeExecutionData[]> {
-	const chatId = optionalText(ctx, itemIndex, ctx.getNodeParameter('chatId', itemIndex, ''), 'Chat ID');
+/** The item's Chat ID and how many messages it asks for, checked before the credential is opened. */
+function readMessagesInput(ctx: IExecuteFunctions, itemIndex: number): { chatId: string; limit: number } {
+	const chatId = readChatId(ctx, itemIndex, { label: 'Chat ID', hint: 'Use the chatId (a UUID) output by an earlier Agent Chat or Run Tool run, e.g. {{ $json.chatId }}.' });
 	if (chatId === undefined) {
 		throw invalid(ctx, itemIndex, 'Chat ID is empty', 'Map the chatId of an earlier Agent Chat or Run Tool run, e.g. {{ $json.chatId }}.');
-	}
-	if (!isUuid(chatId)) {
-		throw invalid(ctx, itemIndex, `Chat ID "${chatId.slice(0, 80)}" is not a chat ID`, 'Use the chatId (a UUID) output by an earlier Agent Chat or Run Tool run, e.g. {{ $json.chatId }}.');
 	}
 	const returnAll = ctx.getNodeParameter('returnAll', itemIndex, false) === true;
 	const limit = returnAll ? Number.POSITIVE_INFINITY : Number(ctx.getNodeParameter('limit', itemIndex, DEFAULT_LIMIT));
 	if (!returnAll && (!Number.isInteger(limit) || limit < 1)) {
 		throw invalid(ctx, itemIndex, 'Limit must be a whole number above 0', `Got ${JSON.stringify(limit)}.`);
 	}
+	return { chatId, limit };
+}
+
+async function readMessages(itemIndex: number, session: CredentialSession, { chatId, limit }: { chatId: string; limit: number }): Promise<INodeExecutionData[]> {
 
 	const out: INodeExecutionData[] = [];
 	let offset = 0;
@@ -141,9 +143,10 @@ export async function getMessages(ctx: IExecuteFunctions): Promise<INodeExecutio
 	const items = await runPerItem(
 		ctx,
 		async (scope) => {
+			const input = readMessagesInput(ctx, scope.itemIndex);
 			const session = await CredentialSession.open(ctx, 'alationApi', scope.itemIndex);
 			scope.session = session;
-			return await readMessages(ctx, scope.itemIndex, session);
+			return await readMessages(scope.itemIndex, session, input);
 		},
 		(error, scope) => toNodeError(error, { node, itemIndex: scope.itemIndex, secrets: secretsOf(scope), action: 'Reading the chat messages', statusHints: GET_MESSAGES_HINTS }),
 		{ errorsAsOutput: asTool },

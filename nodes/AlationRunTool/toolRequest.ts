@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { isUuid } from '../shared/agentStudio/identifiers';
-import { invalid, jsonObject, optionalText, positiveSeconds, wholeNumber } from '../shared/parameters';
+import { readChatId } from '../shared/agentStudio/chatIdParameter';
+import { isUuid, refProblem } from '../shared/agentStudio/identifiers';
+import { invalid, jsonObject, positiveSeconds, wholeNumber } from '../shared/parameters';
 import { DEFAULTS } from './description';
 import { toolRef } from './toolRef';
 
@@ -19,20 +20,9 @@ export interface RunToolInput {
 	maxRetries: number;
 }
 
-/**
- * Checks a tool name before it becomes a URL path segment: '/' would change the path, and dots
- * alone ('.', '..') are path segments themselves — the URL would reach another endpoint.
- */
-export function toolNameProblem(tool: string): string | undefined {
-	if (tool === '') return 'is empty';
-	if (!/^[A-Za-z0-9_.-]+$/.test(tool)) return 'may hold only letters, digits, "_", "-" and "."';
-	if (/^\.+$/.test(tool)) return 'is not a name';
-	return undefined;
-}
-
 export function readRunToolInput(ctx: IExecuteFunctions, itemIndex: number): RunToolInput {
 	const typed = String(ctx.getNodeParameter('tool', itemIndex, '', { extractValue: true }) ?? '').trim();
-	const problem = toolNameProblem(typed);
+	const problem = refProblem(typed);
 	if (problem !== undefined) {
 		throw invalid(
 			ctx,
@@ -46,15 +36,10 @@ export function readRunToolInput(ctx: IExecuteFunctions, itemIndex: number): Run
 
 	const input = jsonObject(ctx, itemIndex, ctx.getNodeParameter('toolInput', itemIndex, '{}'), 'Tool Input', '{"search_term": "sales", "limit": 5}');
 
-	const chatId = optionalText(ctx, itemIndex, ctx.getNodeParameter('chatId', itemIndex, ''), 'Chat ID');
-	if (chatId !== undefined && !isUuid(chatId)) {
-		throw invalid(
-			ctx,
-			itemIndex,
-			`Chat ID "${chatId.slice(0, 80)}" is not a chat ID`,
-			'Use the chatId (a UUID) output by an earlier run, e.g. {{ $json.chatId }}, or leave it empty to start a new chat.',
-		);
-	}
+	const chatId = readChatId(ctx, itemIndex, {
+		label: 'Chat ID',
+		hint: 'Use the chatId (a UUID) output by an earlier run, e.g. {{ $json.chatId }}, or leave it empty to start a new chat.',
+	});
 
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	return {

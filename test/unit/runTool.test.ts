@@ -1,8 +1,8 @@
 import { toChatMessage } from '../../nodes/AlationAgentChat/getMessages';
 import { inputSummary } from '../../nodes/AlationRunTool/listTools';
 import { toolRef, toolStreamUrl } from '../../nodes/AlationRunTool/toolRef';
-import { toolNameProblem } from '../../nodes/AlationRunTool/toolRequest';
 import { toolResult } from '../../nodes/AlationRunTool/runTool';
+import { refProblem } from '../../nodes/shared/agentStudio/identifiers';
 import type { AssembledAnswer } from '../../nodes/shared/sse/assembler';
 
 describe('tool names', () => {
@@ -19,7 +19,7 @@ describe('tool names', () => {
 		['a b', 'may hold only letters, digits, "_", "-" and "."'],
 		['a%2Fb', 'may hold only letters, digits, "_", "-" and "."'],
 	])('%j → %s', (name, problem) => {
-		expect(toolNameProblem(name)).toBe(problem);
+		expect(refProblem(name)).toBe(problem);
 	});
 
 	test("the SDK's names map to the API's refs; refs and others pass unchanged", () => {
