@@ -47,11 +47,11 @@ export class AlationAgentChat implements INodeType {
 	methods = { listSearch: { searchAgents } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		if (this.getNodeParameter('chatOperation', 0, 'ask') === 'getMessages') return [await getMessages(this)];
-		const concurrency = readConcurrency(this);
 		// As an AI Agent's tool the node's type is `<name>Tool`: a failed call is returned to the agent
 		// as the tool's output, so it can react, instead of failing the whole workflow.
 		const asTool = this.getNode().type.endsWith('Tool');
+		if (this.getNodeParameter('chatOperation', 0, 'ask') === 'getMessages') return [await getMessages(this, asTool)];
+		const concurrency = readConcurrency(this);
 		// Older n8n versions have no streaming helpers. As a tool the node never streams: its answer is
 		// for the AI Agent's model, and the chat gets the AI Agent's own answer (n8n streams that).
 		const streaming = !asTool && typeof this.isStreaming === 'function' && this.isStreaming();

@@ -135,11 +135,12 @@ const GET_MESSAGES_HINTS: ErrorContext['statusHints'] = {
 	422: 'The server did not accept the Chat ID: it must be the chatId (a UUID) output by an earlier run.',
 };
 
-/** The Get Messages operation: one output item per message, in order, each paired with its input item. */
-export async function getMessages(ctx: IExecuteFunctions): Promise<INodeExecutionData[]> {
+/**
+ * The Get Messages operation: one output item per message, in order, each paired with its input item.
+ * `asTool`: as an AI Agent's tool a failure goes back to the agent as the tool's output (see Agent Chat).
+ */
+export async function getMessages(ctx: IExecuteFunctions, asTool: boolean): Promise<INodeExecutionData[]> {
 	const node = ctx.getNode();
-	// As an AI Agent's tool a failure goes back to the agent as the tool's output (see Agent Chat).
-	const asTool = node.type.endsWith('Tool');
 	const items = await runPerItem(
 		ctx,
 		async (scope) => {
