@@ -92,6 +92,29 @@ function readAgentInput(ctx) {
 }
 
 /**
+ * The chat a stream request names with `?chat_id=`: null when it names none; undefined when the
+ * request was already answered (422 for a chat id that is not a UUID, 404 for an unknown chat).
+ *
+ * @param {import('../context').RouteContext} ctx
+ * @returns {import('../chats').Chat | null | undefined}
+ */
+function chatFromQuery(ctx) {
+	const { res, sim } = ctx;
+	const chatIdParam = ctx.url.searchParams.get('chat_id');
+	if (!chatIdParam) return null;
+	if (!isUuid(chatIdParam)) {
+		validationError(res, 'uuid_parsing', ['query', 'chat_id'], 'Input should be a valid UUID');
+		return undefined;
+	}
+	const chat = sim.chats.get(chatIdParam);
+	if (!chat) {
+		sendJson(res, 404, { detail: 'Chat not found' });
+		return undefined;
+	}
+	return chat;
+}
+
+/**
  * POST /ai/api/v1/chats/agent/default/{ref}/stream and
  * POST /ai/api/v1/chats/agent/{uuid}/stream, optional ?chat_id=.
  *
@@ -107,19 +130,8 @@ async function agentStream(ctx) {
 		return;
 	}
 
-	const chatIdParam = ctx.url.searchParams.get('chat_id');
-	let chat = null;
-	if (chatIdParam) {
-		if (!isUuid(chatIdParam)) {
-			validationError(res, 'uuid_parsing', ['query', 'chat_id'], 'Input should be a valid UUID');
-			return;
-		}
-		chat = sim.chats.get(chatIdParam);
-		if (!chat) {
-			sendJson(res, 404, { detail: 'Chat not found' });
-			return;
-		}
-	}
+	let chat = chatFromQuery(ctx);
+	if (chat === undefined) return;
 
 	const input = readAgentInput(ctx);
 	if (!input) return;
@@ -247,4 +259,4 @@ function asset(ctx) {
 	ctx.res.end(body);
 }
 
-module.exports = { agentList, agentStream, asset, clampInt, validationError };
+module.exports = { agentList, agentStream, asset, chatFromQuery, clampInt, validationError };

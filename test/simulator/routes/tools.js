@@ -6,7 +6,7 @@ const { requireOAuthBearer } = require('../auth');
 const { isPlainObject, isUuid, parseJson, sendJson } = require('../http');
 const { EventStream } = require('../sse');
 const tools = require('../tools');
-const { clampInt, validationError } = require('./agent-studio');
+const { chatFromQuery, clampInt, validationError } = require('./agent-studio');
 
 /**
  * Agent Studio tools (/ai/api/v1/config/tool, /ai/api/v1/chats/tool/…/stream) and a chat's
@@ -45,19 +45,8 @@ async function toolStream(ctx) {
 		return;
 	}
 
-	const chatIdParam = ctx.url.searchParams.get('chat_id');
-	let chat = null;
-	if (chatIdParam) {
-		if (!isUuid(chatIdParam)) {
-			validationError(res, 'uuid_parsing', ['query', 'chat_id'], 'Input should be a valid UUID');
-			return;
-		}
-		chat = sim.chats.get(chatIdParam);
-		if (!chat) {
-			sendJson(res, 404, { detail: 'Chat not found' });
-			return;
-		}
-	}
+	let chat = chatFromQuery(ctx);
+	if (chat === undefined) return;
 
 	/** @type {unknown} */
 	let input = {};
