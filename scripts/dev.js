@@ -19,7 +19,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { examplesForSimulator, SIMULATOR_CREDENTIAL } = require('./lib/examples');
-const { fakeModelCredential, startFakeModel, withFakeModel } = require('./lib/fake-model');
+const { examplesOnFakeModel, fakeModelCredential, startFakeModel } = require('./lib/fake-model');
 const { ensureN8n } = require('./lib/install-n8n');
 const { prepareInstance } = require('./lib/instance');
 const { info, step, warn } = require('./lib/log');
@@ -51,10 +51,7 @@ async function main() {
 	// (scripts/lib/fake-model.js: it calls the Alation tool and quotes its answer).
 	const model = await startFakeModel();
 	onCleanup(() => model.close());
-	const forSimulator = examplesForSimulator(sim.url, DEMO);
-	const { examples } = forSimulator;
-	const credentials = [...forSimulator.credentials, fakeModelCredential(model.url)];
-	const workflows = forSimulator.workflows.map(withFakeModel);
+	const { examples, credentials, workflows } = examplesOnFakeModel(examplesForSimulator(sim.url, DEMO), model.url);
 	const ctx = await prepareInstance({ runtime, userFolder, credentials, workflows });
 
 	step(`Starting n8n ${runtime.version} (editor and API) on port ${n8nPort}`);

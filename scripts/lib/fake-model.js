@@ -231,4 +231,18 @@ function withFakeModel(workflow) {
 	return workflow;
 }
 
-module.exports = { FOLLOW_UP, MODEL, decide, fakeModelCredential, startFakeModel, withFakeModel };
+/** @typedef {ReturnType<typeof import('./examples').examplesForSimulator>} ExampleSet */
+
+/**
+ * The examples as `examplesForSimulator` gives them, with the fake model's credential added and
+ * their OpenAI Chat Model pointed at it (what `npm run dev` and the browser suite import).
+ *
+ * @param {ExampleSet} set
+ * @param {string} url  the fake model's address
+ * @returns {{ examples: ExampleSet['examples'], credentials: Array<{ id: string, name: string, type: string, data: Record<string, unknown> }>, workflows: ExampleSet['workflows'] }}
+ */
+function examplesOnFakeModel(set, url) {
+	return { examples: set.examples, credentials: [...set.credentials, fakeModelCredential(url)], workflows: set.workflows.map(withFakeModel) };
+}
+
+module.exports = { FOLLOW_UP, MODEL, decide, examplesOnFakeModel, fakeModelCredential, startFakeModel, withFakeModel };

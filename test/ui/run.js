@@ -30,7 +30,7 @@ const { REPO, WORK_ROOT } = require('../../scripts/lib/paths');
 const { onCleanup, runCleanups, stopAll } = require('../../scripts/lib/proc');
 const { OWNER, startServer } = require('../../scripts/lib/server');
 const { startLocalSimulator } = require('../../scripts/lib/simulator');
-const { fakeModelCredential, startFakeModel, withFakeModel } = require('../../scripts/lib/fake-model');
+const { examplesOnFakeModel, startFakeModel } = require('../../scripts/lib/fake-model');
 const { AGENTS, answerText, DEMO } = require('../simulator');
 const { ensureChromium, launchBrowser, loadPlaywright } = require('./browser');
 const { crashResults, scanForSecrets, writeResults } = require('../../scripts/lib/report');
@@ -160,10 +160,7 @@ async function main() {
 	// Example 04's AI Agent needs a chat model: an OpenAI-compatible one on loopback.
 	const model = await startFakeModel();
 	onCleanup(() => model.close());
-	const forSimulator = examplesForSimulator(sim.url, DEMO);
-	const { examples } = forSimulator;
-	const credentials = [...forSimulator.credentials, fakeModelCredential(model.url)];
-	const workflows = forSimulator.workflows.map(withFakeModel);
+	const { examples, credentials, workflows } = examplesOnFakeModel(examplesForSimulator(sim.url, DEMO), model.url);
 
 	/** A wrong client secret typed into the credential form; like the real ones, it must never show up. */
 	const wrongSecret = ['ui-wrong', crypto.randomBytes(12).toString('hex')].join('-'); // generated at run time
