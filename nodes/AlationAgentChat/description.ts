@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { idleTimeoutOption, includeEventsOption, maxRetriesOption } from '../shared/agentStudio/streamOptions';
 import { TOOL_OUTPUT_CHARS } from '../shared/agentStudio/toolOutput';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../shared/sse/assembler';
 
@@ -131,21 +132,8 @@ export const agentChatProperties: INodeProperties[] = [
 				displayOptions: { show: { downloadAssets: [true] } },
 				description: 'With Download Assets: at most this many bytes of files per item (default 100 MiB); a file that does not fit is listed in assetsSkipped',
 			},
-			{
-				displayName: 'Idle Timeout (Seconds)',
-				name: 'idleTimeout',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: DEFAULTS.idleTimeout,
-				description: 'Give up when the agent sends nothing (not even a keep-alive) for this long',
-			},
-			{
-				displayName: 'Include Events',
-				name: 'includeEvents',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to add the raw stream events to the output (the first 1,000 at most, and at most 10 MiB of memory; eventsTruncated says when some were left out)',
-			},
+			idleTimeoutOption('agent', DEFAULTS.idleTimeout),
+			includeEventsOption(),
 			{
 				displayName: 'Input Payload',
 				name: 'inputPayload',
@@ -160,15 +148,7 @@ export const agentChatProperties: INodeProperties[] = [
 				default: '',
 				description: 'Marketplace for marketplace agents (marketplace_id)',
 			},
-			{
-				displayName: 'Max Retries',
-				name: 'maxRetries',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 10 },
-				default: DEFAULTS.maxRetries,
-				description:
-					'How often to retry when the server is busy (429, 502, 503, 504) or refuses the connection, before the agent starts. A started answer is never sent twice.',
-			},
+			maxRetriesOption('agent', 'answer', DEFAULTS.maxRetries),
 			{
 				displayName: 'Parse JSON Answer',
 				name: 'parseJsonAnswer',

@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { idleTimeoutOption, includeEventsOption, maxRetriesOption } from '../shared/agentStudio/streamOptions';
+
 /** Defaults of the options collection; the node reads them from here too, so docs and code agree. */
 export const DEFAULTS = {
 	timeout: 300,
@@ -57,30 +59,9 @@ export const runToolProperties: INodeProperties[] = [
 		placeholder: 'Add option',
 		default: {},
 		options: [
-			{
-				displayName: 'Idle Timeout (Seconds)',
-				name: 'idleTimeout',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: DEFAULTS.idleTimeout,
-				description: 'Give up when the tool sends nothing (not even a keep-alive) for this long',
-			},
-			{
-				displayName: 'Include Events',
-				name: 'includeEvents',
-				type: 'boolean',
-				default: false,
-				description: 'Whether to add the raw stream events to the output (at most 1,000)',
-			},
-			{
-				displayName: 'Max Retries',
-				name: 'maxRetries',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 10 },
-				default: DEFAULTS.maxRetries,
-				description:
-					'How often to retry when the server is busy (429, 502, 503, 504) or refuses the connection, before the tool starts. A started run is never sent twice.',
-			},
+			idleTimeoutOption('tool', DEFAULTS.idleTimeout),
+			includeEventsOption(),
+			maxRetriesOption('tool', 'run', DEFAULTS.maxRetries),
 			{
 				displayName: 'Parse JSON Result',
 				name: 'parseJsonResult',
