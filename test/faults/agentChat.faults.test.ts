@@ -9,8 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { INodeParameters } from 'n8n-workflow';
 
+import { simulatorOauthCredential } from '../helpers/credentialData';
 import { runNode } from '../helpers/n8n';
-import type { RunNodeOptions, RunNodeResult, StoredCredential } from '../helpers/n8n';
+import type { RunNodeOptions, RunNodeResult } from '../helpers/n8n';
 import { useSimulator } from '../helpers/useSimulator';
 import { answerText, DEMO } from '../simulator';
 import type { FaultSpec } from '../simulator';
@@ -26,12 +27,7 @@ const AGENT = 'Catalog Search Agent';
 const question = (i: number) => `Question ${i}`;
 const expected = (i: number) => answerText(question(i), AGENT, 1);
 
-const alation = (): StoredCredential => ({
-	id: 'alation-1',
-	name: 'Alation API (simulator)',
-	type: 'alationApi',
-	data: { baseUrl: sim.url, authType: 'clientCredentials', clientId: DEMO.clientId, clientSecret: DEMO.clientSecret },
-});
+const alation = () => simulatorOauthCredential(sim.url);
 
 /** Three items, one at a time, Continue On Fail; `options` are the node's options. */
 async function ask(options: INodeParameters = {}, run: Partial<RunNodeOptions> = {}): Promise<RunNodeResult> {

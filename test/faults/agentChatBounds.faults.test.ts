@@ -10,10 +10,10 @@ import { runInNewContext } from 'node:vm';
 
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
+import { simulatorOauthCredential } from '../helpers/credentialData';
 import { runNode } from '../helpers/n8n';
-import type { RunNodeOptions, RunNodeResult, StoredCredential } from '../helpers/n8n';
+import type { RunNodeOptions, RunNodeResult } from '../helpers/n8n';
 import { useSimulator } from '../helpers/useSimulator';
-import { DEMO } from '../simulator';
 import { errorOf, expectItemContract, items } from './helpers';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
@@ -32,12 +32,7 @@ const node = new AlationAgentChat();
 const STREAM_PATH = '/ai/api/v1/chats/agent/default/catalog_search_agent/stream';
 const CHAT_ID = '11111111-2222-4333-8444-555555555555';
 
-const alation = (): StoredCredential => ({
-	id: 'alation-1',
-	name: 'Alation API (simulator)',
-	type: 'alationApi',
-	data: { baseUrl: sim.url, authType: 'clientCredentials', clientId: DEMO.clientId, clientSecret: DEMO.clientSecret },
-});
+const alation = () => simulatorOauthCredential(sim.url);
 
 /** One item, Continue On Fail; `options` are the node's options. */
 async function ask(options: INodeParameters = {}, run: Partial<RunNodeOptions> = {}): Promise<RunNodeResult> {

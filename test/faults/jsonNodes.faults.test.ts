@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { INodeParameters } from 'n8n-workflow';
 
+import { simulatorOauthCredential } from '../helpers/credentialData';
 import { runNode } from '../helpers/n8n';
 import type { RunNodeOptions, RunNodeResult, StoredCredential } from '../helpers/n8n';
 import { useSimulator } from '../helpers/useSimulator';
@@ -28,12 +29,7 @@ import { readText, send } from '../../nodes/shared/http/client';
 
 const sim = useSimulator();
 
-const alation = (): StoredCredential => ({
-	id: 'alation-1',
-	name: 'Alation API (simulator)',
-	type: 'alationApi',
-	data: { baseUrl: sim.url, authType: 'clientCredentials', clientId: DEMO.clientId, clientSecret: DEMO.clientSecret },
-});
+const alation = () => simulatorOauthCredential(sim.url);
 
 async function run(nodeType: RunNodeOptions['nodeType'], parameters: INodeParameters, options: Partial<RunNodeOptions> = {}): Promise<RunNodeResult> {
 	return await runNode({

@@ -5,8 +5,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
+import { simulatorOauthCredential } from '../helpers/credentialData';
 import { loadOptionsContext, runNode } from '../helpers/n8n';
-import type { RunNodeOptions, StoredCredential } from '../helpers/n8n';
+import type { RunNodeOptions } from '../helpers/n8n';
 import { DEMO_SECRETS, expectNoSecrets, visibleRunData } from '../helpers/secrets';
 import { useSimulator } from '../helpers/useSimulator';
 import { AGENTS, DEMO, answerText } from '../simulator';
@@ -26,12 +27,7 @@ const node = new AlationAgentChat();
 const SALES_HELPER = AGENTS.find((a) => a.name === 'Sales Helper')!.id;
 const JSON_AGENT = AGENTS.find((a) => a.name === 'JSON Agent')!.id;
 
-const alation = (data: IDataObject = {}): StoredCredential => ({
-	id: 'alation-1',
-	name: 'Alation API (simulator)',
-	type: 'alationApi',
-	data: { baseUrl: sim.url, authType: 'clientCredentials', clientId: DEMO.clientId, clientSecret: DEMO.clientSecret, ...data },
-});
+const alation = (data: IDataObject = {}) => simulatorOauthCredential(sim.url, data);
 const items = (n: number, json: (i: number) => IDataObject = (i) => ({ i })): INodeExecutionData[] =>
 	Array.from({ length: n }, (_, i) => ({ json: json(i) }));
 

@@ -9,13 +9,14 @@ import { Logger } from '@n8n/backend-common';
 import { Container } from '@n8n/di';
 import type { IDataObject } from 'n8n-workflow';
 
+import { simulatorOauthCredential } from '../helpers/credentialData';
 import { runNode } from '../helpers/n8n';
-import type { RunNodeOptions, StoredCredential } from '../helpers/n8n';
+import type { RunNodeOptions } from '../helpers/n8n';
 import { startRedisServer } from '../helpers/redisServer';
 import type { RedisServer } from '../helpers/redisServer';
 import { DEMO_SECRETS, expectNoSecrets, visibleRunData } from '../helpers/secrets';
 import { useSimulator } from '../helpers/useSimulator';
-import { DEMO, answerText } from '../simulator';
+import { answerText } from '../simulator';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationAgentChat } from '../../nodes/AlationAgentChat/AlationAgentChat.node';
@@ -30,12 +31,7 @@ const CHAT_TRIGGER = '@n8n/n8n-nodes-langchain.chatTrigger';
 const CATALOG_PATH = '/ai/api/v1/chats/agent/default/catalog_search_agent/stream';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const alation = (): StoredCredential => ({
-	id: 'alation-1',
-	name: 'Alation API (simulator)',
-	type: 'alationApi',
-	data: { baseUrl: sim.url, authType: 'clientCredentials', clientId: DEMO.clientId, clientSecret: DEMO.clientSecret },
-});
+const alation = () => simulatorOauthCredential(sim.url);
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
 
 async function ask(parameters: IDataObject, options: Partial<RunNodeOptions> = {}) {

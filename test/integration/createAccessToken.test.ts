@@ -3,6 +3,7 @@
  */
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
+import { simulatorOauthCredential } from '../helpers/credentialData';
 import { runNode } from '../helpers/n8n';
 import type { RunNodeOptions, StoredCredential } from '../helpers/n8n';
 import { DEMO_SECRETS, expectNoSecrets, visibleRunData } from '../helpers/secrets';
@@ -20,12 +21,7 @@ const sim = useSimulator();
 const node = new AlationCreateAccessToken();
 const credentialTypes = [new AlationApi(), new DataClarityApi()];
 
-const alation = (data: IDataObject = {}): StoredCredential => ({
-	id: 'alation-1',
-	name: 'Alation API (simulator)',
-	type: 'alationApi',
-	data: { baseUrl: sim.url, authType: 'clientCredentials', clientId: DEMO.clientId, clientSecret: DEMO.clientSecret, ...data } as ICredentialDataDecryptedObject,
-});
+const alation = (data: IDataObject = {}) => simulatorOauthCredential(sim.url, data);
 const dataClarity = (data: IDataObject = {}): StoredCredential => ({
 	id: 'dc-1',
 	name: 'DataClarity (simulator)',

@@ -6,11 +6,12 @@ import { Logger } from '@n8n/backend-common';
 import { Container } from '@n8n/di';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
+import { simulatorOauthCredential } from '../helpers/credentialData';
 import { loadOptionsContext, runNode } from '../helpers/n8n';
-import type { RunNodeOptions, StoredCredential } from '../helpers/n8n';
+import type { RunNodeOptions } from '../helpers/n8n';
 import { DEMO_SECRETS, expectNoSecrets, visibleRunData } from '../helpers/secrets';
 import { useSimulator } from '../helpers/useSimulator';
-import { DEMO, TOOLS, answerText } from '../simulator';
+import { TOOLS, answerText } from '../simulator';
 
 import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationAgentChat } from '../../nodes/AlationAgentChat/AlationAgentChat.node';
@@ -28,12 +29,7 @@ const node = new AlationRunTool();
 const chatNode = new AlationAgentChat();
 const TICKET_LOOKUP = TOOLS.find((t) => t.name === 'Ticket Lookup')!.id;
 
-const alation = (data: IDataObject = {}): StoredCredential => ({
-	id: 'alation-1',
-	name: 'Alation API (simulator)',
-	type: 'alationApi',
-	data: { baseUrl: sim.url, authType: 'clientCredentials', clientId: DEMO.clientId, clientSecret: DEMO.clientSecret, ...data },
-});
+const alation = (data: IDataObject = {}) => simulatorOauthCredential(sim.url, data);
 const items = (n: number, json: (i: number) => IDataObject = (i) => ({ i })): INodeExecutionData[] => Array.from({ length: n }, (_, i) => ({ json: json(i) }));
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
 

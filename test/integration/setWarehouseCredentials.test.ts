@@ -3,10 +3,11 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 
-import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
+import { simulatorOauthCredential } from '../helpers/credentialData';
 import { runNode } from '../helpers/n8n';
-import type { RunNodeOptions, StoredCredential } from '../helpers/n8n';
+import type { RunNodeOptions } from '../helpers/n8n';
 import { DEMO_SECRETS, expectNoSecrets, visibleRunData } from '../helpers/secrets';
 import { useSimulator } from '../helpers/useSimulator';
 import { DEMO } from '../simulator';
@@ -38,12 +39,7 @@ const sim = useSimulator();
 const node = new AlationSetWarehouseCredentials();
 const credentialTypes = [new AlationApi()];
 
-const alation = (data: IDataObject = {}): StoredCredential => ({
-	id: 'alation-1',
-	name: 'Alation API (simulator)',
-	type: 'alationApi',
-	data: { baseUrl: sim.url, authType: 'clientCredentials', clientId: DEMO.clientId, clientSecret: DEMO.clientSecret, ...data } as ICredentialDataDecryptedObject,
-});
+const alation = (data: IDataObject = {}) => simulatorOauthCredential(sim.url, data);
 
 const items = (n: number, json: (i: number) => IDataObject = (i) => ({ i })): INodeExecutionData[] =>
 	Array.from({ length: n }, (_, i) => ({ json: json(i) }));
