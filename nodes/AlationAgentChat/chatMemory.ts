@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { clearTimeout, setTimeout } from 'node:timers';
 
-import { sharedFleetRedis } from '../shared/fleetRedis';
+import { fleetCall, sharedFleetRedis } from '../shared/fleetRedis';
 import type { FleetRedis } from '../shared/fleetRedis';
 
 /*
@@ -85,16 +84,7 @@ export class ChatMemory {
 			return undefined;
 		}
 		if (!redis) return undefined;
-		let timer: ReturnType<typeof setTimeout> | undefined;
-		const late = new Promise<undefined>((resolve) => {
-			timer = setTimeout(() => resolve(undefined), REDIS_CALL_MS);
-			timer.unref();
-		});
-		try {
-			return await Promise.race([call(redis).catch(() => undefined), late]);
-		} finally {
-			clearTimeout(timer);
-		}
+		return await fleetCall(call(redis), REDIS_CALL_MS, undefined);
 	}
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { argv as processArgv, env as processEnv } from 'node:process';
+import { clearTimeout, setTimeout } from 'node:timers';
 
 import Redis from 'ioredis';
 import type { Cluster, RedisOptions } from 'ioredis';
@@ -103,4 +104,32 @@ let shared: FleetRedis | undefined | null = null;
 export function sharedFleetRedis(): FleetRedis | undefined {
 	if (shared === null) shared = fleetRedisFromEnvironment();
 	return shared;
+}
+
+/**
+ * A call to the fleet's Redis with a deadline, that never throws: a Redis that is down or too slow
+ * must hold up neither a token request nor an item. `fallback` when the call failed or took longer
+ * than `ms`; `onProblem` is told why.
+ */
+export async function fleetCall<T, F>(work: Promise<T>, ms: number, fallback: F, onProblem: (error: unknown) => void = () => undefined): Promise<T | F> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const late = new Promise<F>((resolve) => {
+		timer = setTimeout(() => {
+			onProblem(new Error(`no answer within ${ms} ms`));
+			resolve(fallback);
+		}, ms);
+		timer.unref();
+	});
+	const answered = work.then(
+		(value): T | F => value,
+		(error: unknown): F => {
+			onProblem(error);
+			return fallback;
+		},
+	);
+	try {
+		return await Promise.race([answered, late]);
+	} finally {
+		clearTimeout(timer);
+	}
 }

@@ -1,4 +1,3 @@
-import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LoggerProxy } from 'n8n-workflow';
@@ -6,6 +5,7 @@ import { LoggerProxy } from 'n8n-workflow';
 import { identityKey, identityOf, isIdentityOf } from '../auth/identity';
 import { TokenCache } from '../auth/tokenCache';
 import type { AccessToken, PostFn, TokenGrant } from '../auth/types';
+import { fleetCall } from '../fleetRedis';
 import { sharedRedisFleet } from './fleet';
 import type { Fleet } from './fleet';
 import { requestToken } from './requestToken';
@@ -289,26 +289,7 @@ export class TokenAuthority {
 	 * UNAVAILABLE (and a warning in n8n's log) when it failed or took too long.
 	 */
 	private async ask<T>(work: Promise<T>): Promise<T | typeof UNAVAILABLE> {
-		let timer: NodeJS.Timeout | undefined;
-		const late = new Promise<typeof UNAVAILABLE>((resolve) => {
-			timer = setTimeout(() => {
-				this.fleetUnavailable(new Error(`no answer within ${FLEET_CALL_TIMEOUT_MS} ms`));
-				resolve(UNAVAILABLE);
-			}, FLEET_CALL_TIMEOUT_MS);
-			timer.unref();
-		});
-		const answered = work.then(
-			(value): T | typeof UNAVAILABLE => value,
-			(error: unknown): typeof UNAVAILABLE => {
-				this.fleetUnavailable(error);
-				return UNAVAILABLE;
-			},
-		);
-		try {
-			return await Promise.race([answered, late]);
-		} finally {
-			clearTimeout(timer);
-		}
+		return await fleetCall(work, FLEET_CALL_TIMEOUT_MS, UNAVAILABLE, (error) => this.fleetUnavailable(error));
 	}
 
 	/** The fleet's token offered to the held one (moves forward only); the fresh held token after. */
