@@ -4,13 +4,17 @@ import { header, readBuffer, readText } from '../shared/http/client';
 import { HttpStatusError } from '../shared/http/errors';
 import { isRecord, parseJson } from '../shared/json';
 import type { AssembledAnswer, Asset } from '../shared/sse/assembler';
-import type { RunContext } from './runAgentChat';
+import type { StreamContext } from '../shared/agentStudio/eventStreamRun';
+import type { AgentChatInput } from './chatRequest';
+
+/** What an asset download needs of the run: its context, and the item's bounds on assets. */
+type AssetRun = StreamContext & { input: Pick<AgentChatInput, 'maxAssets' | 'maxAssetBytes'> };
 
 const ERROR_BODY_BYTES = 64 * 1024;
 const MAX_ASSET_BYTES = 50 * 1024 * 1024;
 
 /** `GET /ai/api/v1/assets/{id}?chat_id=` for each asset, as binary properties `asset_0`, `asset_1`, … */
-export async function downloadAssets(run: RunContext, answer: AssembledAnswer, json: IDataObject, signal: AbortSignal): Promise<IBinaryKeyData> {
+export async function downloadAssets(run: AssetRun, answer: AssembledAnswer, json: IDataObject, signal: AbortSignal): Promise<IBinaryKeyData> {
 	const { ctx, session } = run;
 	const binary: IBinaryKeyData = {};
 	const assets = json.assets as IDataObject[];

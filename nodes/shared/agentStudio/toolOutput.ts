@@ -1,5 +1,7 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
+import { safeStringify } from '../json';
+
 /** What a model gets of one long value (an agent's answer, a tool's result), in characters. */
 export const TOOL_OUTPUT_CHARS = 20_000;
 
@@ -25,7 +27,7 @@ export function outputForModel(item: INodeExecutionData, fields: readonly string
 	const compact: IDataObject = {};
 	for (const field of fields) compact[field] = json[field] ?? null;
 	const value = json[long];
-	const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
+	const text = typeof value === 'string' ? value : safeStringify(value ?? null);
 	if (text.length > TOOL_OUTPUT_CHARS) {
 		compact[long] = text.slice(0, TOOL_OUTPUT_CHARS);
 		compact[`${long}Truncated`] = `The ${long} had ${text.length} characters; the first ${TOOL_OUTPUT_CHARS} are given. Ask a narrower question for the rest.`;
