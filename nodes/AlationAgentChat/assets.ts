@@ -88,8 +88,9 @@ export function assetFile(asset: Asset, contentType: string, bytes: Buffer): { d
 	} else if (mimeType === 'text/plain' && asset.kind === 'sql') {
 		mimeType = 'text/csv';
 	}
-	if (!(mimeType in EXTENSIONS)) mimeType = 'application/octet-stream';
-	const extension = EXTENSIONS[mimeType] ?? 'bin';
+	// Own keys only: `in` and indexing would also find Object.prototype keys (constructor, __proto__, toString…).
+	if (!Object.hasOwn(EXTENSIONS, mimeType)) mimeType = 'application/octet-stream';
+	const extension = Object.hasOwn(EXTENSIONS, mimeType) ? EXTENSIONS[mimeType] : 'bin';
 	// Both parts come from the server: only letters, digits, '_' and '-' (and '.' inside the id) reach the name.
 	const safeKind = asset.kind.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'asset';
 	const safeId = asset.id.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/\.{2,}/g, '_').slice(0, 80);

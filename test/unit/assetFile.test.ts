@@ -45,6 +45,21 @@ describe('assetFile: what the server declares is not trusted', () => {
 		expect(wrapped.mimeType).toBe('application/octet-stream');
 	});
 
+	test('a type named like an Object.prototype key (constructor, __proto__, toString…) is an unknown type too', () => {
+		const keys = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+		const types = [...keys, ...keys.map((key) => `${key}; charset=utf-8`), 'Constructor', 'TOSTRING', ' __PROTO__ ; x=y'];
+		for (const type of types) {
+			const file = assetFile({ kind: 'chart', id: 'abc' }, type, Buffer.from('<script>alert(1)</script>'));
+			expect({ type, mimeType: file.mimeType, fileName: file.fileName }).toEqual({ type, mimeType: 'application/octet-stream', fileName: 'chart-abc.bin' });
+			expect(file.fileName).not.toContain('function');
+		}
+		for (const key of keys) {
+			const body = Buffer.from(JSON.stringify({ data: '<p>x</p>', mime_type: key }));
+			const file = assetFile({ kind: 'chart', id: 'w1' }, 'application/json', body);
+			expect({ key, mimeType: file.mimeType, fileName: file.fileName }).toEqual({ key, mimeType: 'application/octet-stream', fileName: 'chart-w1.bin' });
+		}
+	});
+
 	test('kind and id cannot steer the file name: no path separators, no dot segments', () => {
 		const file = assetFile({ kind: '../../etc/x', id: '../../passwd' }, 'text/csv', Buffer.from('a'));
 		expect(file.fileName).not.toMatch(/\.\.|\//);
