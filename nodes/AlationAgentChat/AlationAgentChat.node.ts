@@ -106,7 +106,9 @@ async function runInChatSession(run: RunContext, asTool: boolean, locks: ChatLoc
 	const key = !asTool && input.chatId === undefined && input.continueChatSession ? chatSessionOf(ctx, itemIndex, input.agent) : undefined;
 	if (!key) return await locks.run(input.chatId, async () => await runAgentChat(run));
 	return await locks.run(sessionLockName(key), async () => {
-		const remembered = await chatMemory.recall(key);
+		// The credential's secret keys the MAC of the session's chat in the fleet's Redis (chatMemory.ts).
+		const secret = run.session.grant;
+		const remembered = await chatMemory.recall(key, secret);
 		const inChat = (chatId: string | undefined): RunContext => ({ ...run, input: { ...input, chatId } satisfies AgentChatInput });
 		let output: INodeExecutionData;
 		if (remembered === undefined) {
@@ -126,7 +128,7 @@ async function runInChatSession(run: RunContext, asTool: boolean, locks: ChatLoc
 			}
 		}
 		const chatId = output.json.chatId;
-		if (typeof chatId === 'string' && chatId !== '') await chatMemory.remember(key, chatId);
+		if (typeof chatId === 'string' && chatId !== '') await chatMemory.remember(key, chatId, secret);
 		return output;
 	});
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Logger } from '@n8n/backend-common';
 import { Container } from '@n8n/di';
+import { LoggerProxy } from 'n8n-workflow';
 import type { IDataObject } from 'n8n-workflow';
 
 import { simulatorOauthCredential } from '../helpers/credentialData';
@@ -23,6 +24,7 @@ import { AlationAgentChat } from '../../nodes/AlationAgentChat/AlationAgentChat.
 import { ChatMemory, MAX_SESSIONS, SESSION_IDLE_MS } from '../../nodes/AlationAgentChat/chatMemory';
 import type { SessionKey } from '../../nodes/AlationAgentChat/chatMemory';
 import { TOOL_OUTPUT_CHARS as TOOL_ANSWER_CHARS } from '../../nodes/shared/agentStudio/toolOutput';
+import { alationClientCredentialsGrant } from '../../nodes/shared/auth/grants';
 import { fleetRedisFromEnvironment } from '../../nodes/shared/fleetRedis';
 
 const sim = useSimulator();
@@ -155,27 +157,29 @@ describe('in a Chat Trigger workflow: what must not change', () => {
 
 describe('the session memory', () => {
 	const key = (sessionId: string): SessionKey => ({ workflowId: 'w', nodeId: 'n', credentialId: 'c', agent: 'a', sessionId });
+	/** The credential's grant: its secret keys the MAC of what the fleet's Redis holds. A new value each time, as each execution reads it. */
+	const grant = (clientSecret = 'chat-memory-secret-1') => alationClientCredentialsGrant({ baseUrl: 'https://alation.example', clientId: 'client-1', clientSecret });
 
 	test('a session silent for longer than SESSION_IDLE_MS starts a new chat; using it keeps it', async () => {
 		let now = 0;
 		const memory = new ChatMemory(() => undefined, () => now);
-		await memory.remember(key('s'), 'chat-1');
+		await memory.remember(key('s'), 'chat-1', grant());
 		now += SESSION_IDLE_MS - 1;
-		expect(await memory.recall(key('s'))).toBe('chat-1');
-		await memory.remember(key('s'), 'chat-1');
+		expect(await memory.recall(key('s'), grant())).toBe('chat-1');
+		await memory.remember(key('s'), 'chat-1', grant());
 		now += SESSION_IDLE_MS - 1;
-		expect(await memory.recall(key('s'))).toBe('chat-1');
+		expect(await memory.recall(key('s'), grant())).toBe('chat-1');
 		now += 2;
-		expect(await memory.recall(key('s'))).toBeUndefined();
+		expect(await memory.recall(key('s'), grant())).toBeUndefined();
 	});
 
 	test(`bounded: the least recently used session goes first (default ${MAX_SESSIONS})`, async () => {
 		const memory = new ChatMemory(() => undefined, Date.now, 3);
-		for (const s of ['a', 'b', 'c']) await memory.remember(key(s), `chat-${s}`);
-		await memory.remember(key('a'), 'chat-a');
-		await memory.remember(key('d'), 'chat-d');
-		expect(await memory.recall(key('b'))).toBeUndefined();
-		for (const s of ['a', 'c', 'd']) expect(await memory.recall(key(s))).toBe(`chat-${s}`);
+		for (const s of ['a', 'b', 'c']) await memory.remember(key(s), `chat-${s}`, grant());
+		await memory.remember(key('a'), 'chat-a', grant());
+		await memory.remember(key('d'), 'chat-d', grant());
+		expect(await memory.recall(key('b'), grant())).toBeUndefined();
+		for (const s of ['a', 'c', 'd']) expect(await memory.recall(key(s), grant())).toBe(`chat-${s}`);
 	});
 
 	describe('in queue mode, on the fleet\'s Redis', () => {
@@ -186,27 +190,102 @@ describe('the session memory', () => {
 		afterAll(async () => {
 			await redis?.stop();
 		});
-		const queueEnv = (port: number) => ({ EXECUTIONS_MODE: 'queue', QUEUE_BULL_REDIS_HOST: '127.0.0.1', QUEUE_BULL_REDIS_PORT: String(port), QUEUE_BULL_PREFIX: 'chat-test' });
+		const queueEnv = (port: number, prefix = 'chat-test') => ({ EXECUTIONS_MODE: 'queue', QUEUE_BULL_REDIS_HOST: '127.0.0.1', QUEUE_BULL_REDIS_PORT: String(port), QUEUE_BULL_PREFIX: prefix });
 
-		test('a session remembered by one process is continued by another; nothing but the chat id is stored', async () => {
+		test('a session remembered by one process is continued by another; nothing secret is stored', async () => {
 			const [one, two] = [fleetRedisFromEnvironment(queueEnv(redis.port), [])!, fleetRedisFromEnvironment(queueEnv(redis.port), [])!];
 			try {
 				const main = new ChatMemory(() => one);
 				const worker = new ChatMemory(() => two);
-				await main.remember(key('shared'), 'chat-42');
-				expect(await worker.recall(key('shared'))).toBe('chat-42');
+				await main.remember(key('shared'), 'chat-42', grant());
+				expect(await worker.recall(key('shared'), grant())).toBe('chat-42');
 				const keys = await one.client.keys('chat-test:n8n-nodes-alation:chat:*');
 				expect(keys).toHaveLength(1);
 				expect(keys[0]).not.toContain('shared');
+				expectNoSecrets(`${keys[0]} ${await one.client.get(keys[0])}`, ['chat-memory-secret-1']);
 				const ttl = await one.client.pttl(keys[0]);
 				expect(ttl).toBeGreaterThan(SESSION_IDLE_MS - 60_000);
 				await worker.forget(key('shared'));
-				expect(await main.recall(key('shared'))).toBe('chat-42'); // the main process's own memory…
-				expect(await new ChatMemory(() => one).recall(key('shared'))).toBeUndefined(); // …but the fleet forgot it
+				expect(await main.recall(key('shared'), grant())).toBe('chat-42'); // the main process's own memory…
+				expect(await new ChatMemory(() => one).recall(key('shared'), grant())).toBeUndefined(); // …but the fleet forgot it
 			} finally {
 				one.client.disconnect();
 				two.client.disconnect();
 			}
+		});
+
+		describe('a value in Redis is bound to its session by a MAC keyed from the credential\'s secret', () => {
+			let clients: Array<{ client: { disconnect(): void } }> = [];
+			let warn: jest.SpyInstance;
+			const connect = (prefix: string) => {
+				const fleet = fleetRedisFromEnvironment(queueEnv(redis.port, prefix), [])!;
+				clients.push(fleet);
+				return fleet;
+			};
+			const warnings = () => warn.mock.calls.map((call) => String(call[0]));
+			beforeEach(() => {
+				warn = jest.spyOn(LoggerProxy, 'warn').mockImplementation(() => undefined);
+			});
+			afterEach(() => {
+				warn.mockRestore();
+				for (const { client } of clients) client.disconnect();
+				clients = [];
+			});
+
+			test('two sessions\' values swapped in Redis: each session starts a new chat, never the other\'s; a warning without ids', async () => {
+				const fleet = connect('swap-test');
+				const main = new ChatMemory(() => fleet);
+				await main.remember(key('alice'), 'chat-of-alice', grant());
+				const [aliceKey] = await fleet.client.keys('swap-test:n8n-nodes-alation:chat:*');
+				await main.remember(key('bob'), 'chat-of-bob', grant());
+				const [bobKey] = (await fleet.client.keys('swap-test:n8n-nodes-alation:chat:*')).filter((k) => k !== aliceKey);
+				const [aliceValue, bobValue] = [await fleet.client.get(aliceKey), await fleet.client.get(bobKey)];
+				await fleet.client.set(aliceKey, bobValue!, 'PX', SESSION_IDLE_MS);
+				await fleet.client.set(bobKey, aliceValue!, 'PX', SESSION_IDLE_MS);
+
+				const worker = new ChatMemory(() => connect('swap-test'));
+				expect(await worker.recall(key('alice'), grant())).toBeUndefined();
+				expect(await worker.recall(key('bob'), grant())).toBeUndefined();
+				expect(await main.recall(key('alice'), grant())).toBeUndefined();
+				expect(warnings().some((m) => /did not verify/.test(m))).toBe(true);
+				expectNoSecrets(JSON.stringify(warn.mock.calls), ['chat-of-alice', 'chat-of-bob', 'chat-memory-secret-1', 'alice', 'bob']);
+				// The session's next chat is remembered again, verifiably.
+				await worker.remember(key('alice'), 'chat-of-alice-2', grant());
+				expect(await new ChatMemory(() => fleet).recall(key('alice'), grant())).toBe('chat-of-alice-2');
+			});
+
+			test('a value written with another credential secret does not verify', async () => {
+				const fleet = connect('secret-test');
+				await new ChatMemory(() => fleet).remember(key('s'), 'chat-1', grant('chat-memory-secret-1'));
+				expect(await new ChatMemory(() => fleet).recall(key('s'), grant('chat-memory-secret-2'))).toBeUndefined();
+				expect(warnings()).toHaveLength(1);
+				expect(await new ChatMemory(() => fleet).recall(key('s'), grant('chat-memory-secret-1'))).toBe('chat-1');
+			});
+
+			test('a plain chat id (the earlier format) or a malformed value is not trusted', async () => {
+				const fleet = connect('plain-test');
+				await new ChatMemory(() => fleet).remember(key('s'), 'chat-1', grant());
+				const [stored] = await fleet.client.keys('plain-test:n8n-nodes-alation:chat:*');
+				for (const value of ['chat-plain', 'm1.Y2hhdC0x', 'm1..', `${await fleet.client.get(stored)}x`, 'm1.Y2hhdC0x.AAAA.extra']) {
+					await fleet.client.set(stored, value, 'PX', SESSION_IDLE_MS);
+					expect(await new ChatMemory(() => fleet).recall(key('s'), grant())).toBeUndefined();
+				}
+				expect(warnings().length).toBeGreaterThanOrEqual(1);
+				expectNoSecrets(JSON.stringify(warn.mock.calls), ['chat-plain', 'chat-1', 'chat-memory-secret-1']);
+			});
+
+			test('a valid value round-trips between two processes sharing the Redis and the secret, within its TTL', async () => {
+				const [one, two] = [connect('trip-test'), connect('trip-test')];
+				const main = new ChatMemory(() => one);
+				const worker = new ChatMemory(() => two);
+				await main.remember(key('s'), 'chat-9', grant());
+				expect(await worker.recall(key('s'), grant())).toBe('chat-9');
+				await worker.remember(key('s'), 'chat-10', grant());
+				expect(await new ChatMemory(() => one).recall(key('s'), grant())).toBe('chat-10');
+				const [stored] = await one.client.keys('trip-test:n8n-nodes-alation:chat:*');
+				expect(await one.client.pttl(stored)).toBeGreaterThan(SESSION_IDLE_MS - 60_000);
+				expect(warnings()).toEqual([]);
+			});
 		});
 
 		test('Redis unreachable: the process remembers alone, and no call waits long', async () => {
@@ -214,8 +293,8 @@ describe('the session memory', () => {
 			try {
 				const memory = new ChatMemory(() => gone);
 				const started = Date.now();
-				await memory.remember(key('alone'), 'chat-7');
-				expect(await memory.recall(key('alone'))).toBe('chat-7');
+				await memory.remember(key('alone'), 'chat-7', grant());
+				expect(await memory.recall(key('alone'), grant())).toBe('chat-7');
 				expect(Date.now() - started).toBeLessThan(10_000);
 			} finally {
 				gone.client.disconnect();
