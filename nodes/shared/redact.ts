@@ -12,25 +12,56 @@ const REDACTED = '[redacted]';
  */
 const MIN_SECRET_LENGTH = 4;
 
-function redactStandalone(text: string, secret: string): string {
-	const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-	return text.replace(new RegExp(`(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])`, 'g'), REDACTED);
+/**
+ * Every form in which a secret can come back: as typed, and as the package itself sends it, each
+ * derived from the very function that encodes it for sending, so the two cannot drift apart:
+ * - form bodies (`URLSearchParams`, nodes/shared/auth/grants.ts): space as `+`, `!'()~` as `%21`…;
+ * - `encodeURIComponent` (URLs), and every non-unreserved character percent-encoded (RFC 3986,
+ *   Python's `quote`), for servers that decode and re-encode what they echo;
+ * - JSON bodies (`JSON.stringify`), escaped once or twice (a JSON document quoted in a JSON string),
+ *   and with non-ASCII as `\uXXXX` (Python's `json.dumps`).
+ * No Basic authorization header carries a secret (every grant sends it in the body), so no base64 form.
+ */
+function secretForms(secret: string): string[] {
+	const json = JSON.stringify(secret).slice(1, -1);
+	const forms = [
+		secret,
+		new URLSearchParams({ x: secret }).toString().slice(2),
+		encodeURIComponent(secret),
+		encodeURIComponent(secret).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+		json,
+		JSON.stringify(json).slice(1, -1),
+		json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+	];
+	return [...new Set(forms)];
+}
+
+/** A form as a pattern: the hex digits of `%XX` and `\uXXXX` escapes match in either case. */
+function formPattern(form: string): string {
+	return form
+		.split(/(%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})/)
+		.map((part, i) => {
+			const escaped = part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+			return i % 2 === 1 ? escaped.replace(/[A-Fa-f]/g, (h) => `[${h.toLowerCase()}${h.toUpperCase()}]`) : escaped;
+		})
+		.join('');
+}
+
+function redactForms(text: string, secret: string, standalone: boolean): string {
+	// One pass, longest form first: a form inside another is not left half-redacted.
+	const alternatives = secretForms(secret)
+		.sort((a, b) => b.length - a.length)
+		.map(formPattern)
+		.join('|');
+	const pattern = standalone ? `(?<![A-Za-z0-9])(?:${alternatives})(?![A-Za-z0-9])` : alternatives;
+	return text.replace(new RegExp(pattern, 'g'), REDACTED);
 }
 
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
 	let result = text;
 	for (const secret of secrets) {
 		if (typeof secret !== 'string' || secret === '') continue;
-		if (secret.length < MIN_SECRET_LENGTH) {
-			result = redactStandalone(result, secret);
-			continue;
-		}
-		result = result.split(secret).join(REDACTED);
-		// A form-encoded or JSON-escaped copy of the secret is still the secret.
-		const encoded = encodeURIComponent(secret);
-		if (encoded !== secret) result = result.split(encoded).join(REDACTED);
-		const jsonEscaped = JSON.stringify(secret).slice(1, -1);
-		if (jsonEscaped !== secret) result = result.split(jsonEscaped).join(REDACTED);
+		result = redactForms(result, secret, secret.length < MIN_SECRET_LENGTH);
 	}
 	// Whatever we do not know as a secret but looks like a credential header is masked too.
 	return result

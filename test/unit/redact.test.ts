@@ -10,6 +10,42 @@ describe('redactSecrets', () => {
 		expect(out).not.toContain(JSON.stringify(secret).slice(1, -1));
 	});
 
+	// The package sends secrets form-encoded (URLSearchParams, nodes/shared/auth/grants.ts): a token
+	// endpoint that echoes the body shows them in that form, which differs from encodeURIComponent.
+	test('the form (URLSearchParams) encoding of a secret: space as +, ! as %21', () => {
+		const out = redactSecrets('invalid_grant: body was grant_type=password&password=Summer+2024%21&x=1', ['Summer 2024!']);
+		expect(out).toBe('invalid_grant: body was grant_type=password&password=[redacted]&x=1');
+	});
+
+	test("the form encoding of ' ( ) ~, which encodeURIComponent leaves as they are", () => {
+		const out = redactSecrets('rejected client_secret=it%27s%28my%29pass%7Eword.', ["it's(my)pass~word"]);
+		expect(out).toBe('rejected client_secret=[redacted].');
+	});
+
+	test('percent-encoding with lower-case hex (a server that re-encodes)', () => {
+		const secret = "it's(my)pass~word/ä";
+		const lower = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+		const form = new URLSearchParams({ x: secret }).toString().slice(2);
+		const out = redactSecrets(`a ${lower(form)} b ${lower(encodeURIComponent(secret))} c`, [secret]);
+		expect(out).toBe('a [redacted] b [redacted] c');
+		expect(redactSecrets('p=summer+2024%21', ['Summer 2024!'])).toBe('p=summer+2024%21'); // only the hex is case-free
+	});
+
+	test('the JSON-escaped form of a secret with quotes and backslashes, also when escaped twice', () => {
+		const secret = 'pa"ss\\word\n1';
+		const once = JSON.stringify(secret).slice(1, -1);
+		const twice = JSON.stringify(once).slice(1, -1);
+		const out = redactSecrets(JSON.stringify({ detail: `bad ${secret}`, echo: JSON.stringify({ password: secret }) }), [secret]);
+		expect(out).not.toContain(once);
+		expect(out).not.toContain(twice);
+		expect(out).toContain('[redacted]');
+	});
+
+	test('text that merely resembles a secret is left alone', () => {
+		const text = 'Summer 2024 was great! summer+2024 it%27s fine, pass~word (my) 2024%21';
+		expect(redactSecrets(text, ['Summer 2024!', "it's(my)pass~word"])).toBe(text);
+	});
+
 	test('masks bearer and TOKEN header values it was not told about', () => {
 		expect(redactSecrets('Authorization: Bearer eyJhbGciOi.abc.def', [])).toBe('Authorization: Bearer [redacted]');
 		expect(redactSecrets('"token": "0123456789abcdef0123"', [])).toBe('"token": "[redacted]"');
