@@ -23,7 +23,7 @@ import { toNodeError } from '../shared/http/nodeErrors';
 import { textOf } from '../shared/json';
 import { runPerItem, secretsOf } from '../shared/items';
 import type { ItemScope } from '../shared/items';
-import { CredentialSession } from '../shared/session';
+import { CredentialSession, egressFilterOf } from '../shared/session';
 
 /**
  * Outputs a valid access token for nodes that cannot use the credential themselves (e.g. an HTTP
@@ -243,6 +243,7 @@ async function createRefreshToken(
 		body: JSON.stringify({ username, password, name: tokenName }),
 		allowUnauthorizedCerts: allowsUnauthorizedCerts(credentials),
 		signal: ctx.getExecutionCancelSignal?.(),
+		egress: egressFilterOf(ctx),
 	});
 	const data = (response.json ?? {}) as IDataObject;
 	if (typeof data.refresh_token !== 'string' || data.refresh_token === '') {

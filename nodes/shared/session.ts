@@ -13,6 +13,8 @@ import { headerValue } from './auth/types';
 import type { AccessToken, PostFn, TokenGrant } from './auth/types';
 import { discard, requestJson, send } from './http/client';
 import type { HttpResponse, JsonResponse, SendOptions } from './http/client';
+import { assertEgressAllowed } from './http/egress';
+import type { EgressFilter } from './http/egress';
 import { storedToken, tokenAuthority } from './token/authority';
 import { markStoringRequest, TokenStored } from './token/n8nDoors';
 import { undiciCheck, undiciPost } from './token/transports';
@@ -21,8 +23,17 @@ import { undiciCheck, undiciPost } from './token/transports';
 export type SessionContext = Pick<IExecuteFunctions, 'getCredentials' | 'getNode'> & {
 	getExecutionCancelSignal?: () => AbortSignal | undefined;
 	getExecutionId?: () => string | undefined;
-	helpers: Partial<Pick<IExecuteFunctions['helpers'], 'httpRequestWithAuthentication'>>;
+	helpers: Partial<Pick<IExecuteFunctions['helpers'], 'httpRequestWithAuthentication' | 'getSecureEgressFilter'>>;
 };
+
+/**
+ * The instance's egress rules for requests sent from `ctx` (n8n 2.x; a pass-through when its SSRF
+ * protection is off). undefined where n8n has none (1.x): requests go out as before.
+ */
+export function egressFilterOf(ctx: Pick<SessionContext, 'helpers'>): EgressFilter | undefined {
+	const get = ctx.helpers.getSecureEgressFilter;
+	return typeof get === 'function' ? (get.call(ctx.helpers) as EgressFilter) : undefined;
+}
 
 /**
  * Executions × identities where a new token did not cure a 401: the endpoint refuses this kind of
@@ -53,6 +64,8 @@ export class CredentialSession {
 		readonly grant: TokenGrant,
 		readonly baseUrl: string,
 		readonly signal: AbortSignal | undefined,
+		/** The instance's egress rules: every request of this session, token requests included, obeys them. */
+		readonly egress: EgressFilter | undefined,
 	) {}
 
 	/** Works in `execute` (per item) and in list-search / load-options methods (no item). */
@@ -60,7 +73,7 @@ export class CredentialSession {
 		const credentials = await ctx.getCredentials<ICredentialDataDecryptedObject>(type, itemIndex);
 		const grant = grantFor(type, credentials);
 		const baseUrl = type === 'alationApi' ? alationBaseUrl(credentials) : dataClarityServerUrl(credentials);
-		return new CredentialSession(ctx, itemIndex, type, credentials, grant, baseUrl, ctx.getExecutionCancelSignal?.());
+		return new CredentialSession(ctx, itemIndex, type, credentials, grant, baseUrl, ctx.getExecutionCancelSignal?.(), egressFilterOf(ctx));
 	}
 
 	get allowUnauthorizedCerts(): boolean {
@@ -79,7 +92,7 @@ export class CredentialSession {
 	 * on its own signal instead (`token`).
 	 */
 	get post(): PostFn {
-		return undiciPost({ allowUnauthorizedCerts: this.allowUnauthorizedCerts });
+		return undiciPost({ allowUnauthorizedCerts: this.allowUnauthorizedCerts, egress: this.egress });
 	}
 
 	/**
@@ -87,6 +100,8 @@ export class CredentialSession {
 	 * `signal` aborts (default: the execution's Stop; Agent Chat passes its run's deadline too).
 	 */
 	async token(forceNew = false, signal: AbortSignal | undefined = this.signal): Promise<AccessToken> {
+		// A token is only for a host this instance may reach: none is minted, nor handed out, for another.
+		await assertEgressAllowed(this.egress, this.grant.tokenUrl);
 		const token = await this.validToken(forceNew, signal);
 		this.issued.add(token.value);
 		return token;
@@ -96,13 +111,16 @@ export class CredentialSession {
 	 * Sends with the token header. On a 401, the token sent is checked (one cheap GET, shared): if it
 	 * is refused, a new one is obtained and the request sent once more; if it is still accepted, this
 	 * endpoint refuses this kind of token and a new one would not help, so the 401 is returned as is.
+	 * A destination the instance's egress rules forbid is refused before any token is looked up.
 	 */
 	async send(options: SendOptions): Promise<HttpResponse> {
 		const signal = options.signal ?? this.signal;
+		await assertEgressAllowed(this.egress, options.url);
 		const call = async (token: AccessToken) =>
 			await send({
 				...options,
 				allowUnauthorizedCerts: this.allowUnauthorizedCerts,
+				egress: this.egress,
 				signal,
 				headers: { ...options.headers, [this.grant.scheme.headerName]: headerValue(this.grant.scheme, token.value) },
 			});
@@ -112,7 +130,7 @@ export class CredentialSession {
 		// Another process may have minted since (which invalidated the token sent): take its token.
 		const newer = await markTokenPhase(this.storedNewerThan(token));
 		if (!newer) {
-			const verdict = await tokenAuthority.check(this.grant, token.value, undiciCheck({ allowUnauthorizedCerts: this.allowUnauthorizedCerts }));
+			const verdict = await tokenAuthority.check(this.grant, token.value, undiciCheck({ allowUnauthorizedCerts: this.allowUnauthorizedCerts, egress: this.egress }));
 			if (verdict === 'accepted') return first;
 			// 'unknown' (the check got no clear answer): the 401 itself is the evidence.
 			tokenAuthority.refuse(this.grant, token.value);

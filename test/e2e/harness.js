@@ -61,10 +61,11 @@ class Harness {
 	 * `n8n execute --id=<id> --rawOutput`.
 	 *
 	 * @param {string} workflowId
+	 * @param {Record<string, string>} [env]  settings of this n8n process (e.g. N8N_SSRF_*), on top of the suite's
 	 */
-	async execute(workflowId) {
+	async execute(workflowId, env = {}) {
 		this.runsInCheck += 1;
-		const execution = await executeWorkflow(this.ctx, workflowId);
+		const execution = await executeWorkflow({ ...this.ctx, env: { ...this.ctx.env, ...env } }, workflowId);
 		this.record(`execute-${workflowId}`, `${execution.stdout}\n----- stderr -----\n${execution.stderr}`);
 		return execution;
 	}
@@ -73,9 +74,10 @@ class Harness {
 	 * Runs a workflow that must succeed and returns its run data.
 	 *
 	 * @param {string} workflowId
+	 * @param {Record<string, string>} [env]
 	 */
-	async executeOk(workflowId) {
-		const execution = await this.execute(workflowId);
+	async executeOk(workflowId, env = {}) {
+		const execution = await this.execute(workflowId, env);
 		if (execution.code !== 0 || !execution.run || execution.run.data.resultData.error) {
 			const error = execution.run?.data.resultData.error;
 			const detail = error ? `${String(error.message)}${error.description ? ` — ${String(error.description)}` : ''}` : tail(`${execution.stdout}\n${execution.stderr}`);

@@ -35,7 +35,7 @@ const { answerText, DEMO } = require('../simulator');
 const { crashResults, scanForSecrets, writeResults } = require('../../scripts/lib/report');
 const { Harness } = require('./harness');
 const { descriptionsFromServed, loadDescriptions, validateExample } = require('./validate-examples');
-const { CHAT_WEBHOOK_ID, e2eWorkflows } = require('./workflows');
+const { CHAT_WEBHOOK_ID, e2eWorkflows, SSRF_NODES } = require('./workflows');
 
 /** The whole suite, first n8n install excluded, must finish in this time. */
 const SUITE_TIMEOUT_MS = 15 * 60 * 1000;
@@ -132,12 +132,17 @@ async function main() {
 		expiryHttp: { clientId: 'e2e-expiry-http', clientSecret: secret() },
 		doors: { clientId: 'e2e-doors', clientSecret: secret() },
 		redirect: { clientId: 'e2e-redirect', clientSecret: secret() },
+		ssrfBlocked: { clientId: 'e2e-ssrf-blocked', clientSecret: secret() },
+		ssrfAllowed: { clientId: 'e2e-ssrf-allowed', clientSecret: secret() },
 	};
 	const badSecret = secret();
 	const sim = await startLocalSimulator({
 		oauthClients: { [DEMO.clientId]: DEMO.clientSecret, ...Object.fromEntries(Object.values(clients).map((c) => [c.clientId, c.clientSecret])) },
 	});
 	info(`Alation simulator on ${sim.url}`);
+	// The SSRF check's allowed address: a second simulator on 127.0.0.2 (loopback too, so blocked by
+	// n8n's `default` list unless allowed), while the first one, on 127.0.0.1, stays blocked.
+	const allowedSim = await startLocalSimulator({ host: '127.0.0.2', oauthClients: { [clients.ssrfAllowed.clientId]: clients.ssrfAllowed.clientSecret } });
 	// Example 04's AI Agent needs a chat model: an OpenAI-compatible one on loopback (scripts/lib/fake-model.js).
 	const model = await startFakeModel();
 	onCleanup(() => model.close());
@@ -168,6 +173,8 @@ async function main() {
 		oauth('e2eBadSecret', 'e2e Alation (wrong secret)', { clientId: DEMO.clientId, clientSecret: badSecret }),
 		oauth('e2eDoors', 'e2e Alation (doors)', clients.doors),
 		oauth('e2eRedirect', 'e2e Alation (redirect)', clients.redirect),
+		oauth('e2eSsrfBlocked', 'e2e Alation (SSRF: blocked address)', clients.ssrfBlocked),
+		{ ...oauth('e2eSsrfAllowed', 'e2e Alation (SSRF: allowed address)', clients.ssrfAllowed), data: { ...oauth('', '', clients.ssrfAllowed).data, baseUrl: allowedSim.url } },
 		{
 			id: 'e2eRefresh',
 			name: 'e2e Alation (refresh token)',
@@ -198,6 +205,7 @@ async function main() {
 			questions,
 			expirySeconds: WAIT_S,
 			warehouse: { passwords: warehousePasswords },
+			ssrf: { allowedUrl: allowedSim.url },
 			creds: {
 				httpOauth: ref('e2eHttpOauth'),
 				refresh: ref('e2eRefresh'),
@@ -207,6 +215,8 @@ async function main() {
 				badSecret: ref('e2eBadSecret'),
 				doors: ref('e2eDoors'),
 				redirect: ref('e2eRedirect'),
+				ssrfBlocked: ref('e2eSsrfBlocked'),
+				ssrfAllowed: ref('e2eSsrfAllowed'),
 			},
 		}),
 	];
@@ -550,6 +560,45 @@ async function main() {
 			removeFault();
 			await new Promise((resolve) => other.close(() => resolve(undefined)));
 		}
+	});
+
+	// 10b. The instance's SSRF protection (n8n 2.x: N8N_SSRF_*): a credential on a blocked address that
+	// already holds a valid token, and one on an allowed address, through every node and n8n's own
+	// HTTP Request node. n8n 1.x has no such protection: the same run shows the package as before.
+	await h.check('SSRF protection on (default ranges blocked, 127.0.0.2 allowed): a blocked address gets 0 requests, an allowed one works with 1 mint', async () => {
+		const warm = await h.executeOk('e2eSsrfWarm');
+		assert.ok(typeof itemsOf(warm, 'Token')[0].json.accessToken === 'string', 'the blocked credential holds a token, stored before protection was on');
+		const connectionsBefore = sim.counters.connections;
+		const warehouseBefore = sim.counters.requests.warehouseCredentials;
+		const allowedMintsBefore = allowedSim.counters.oauthMints;
+		const run = await h.executeOk('e2eSsrf', {
+			N8N_SSRF_PROTECTION_ENABLED: 'true',
+			N8N_SSRF_BLOCKED_IP_RANGES: 'default',
+			N8N_SSRF_ALLOWED_IP_RANGES: '127.0.0.2/32',
+		});
+		const reached = sim.counters.connections - connectionsBefore;
+		const first = (/** @type {string} */ name) => itemsOf(run, name)[0]?.json ?? {};
+		for (const n of SSRF_NODES) {
+			const ok = first(`${n} (allowed)`);
+			assert.equal(ok.error, undefined, `${n} on the allowed address: ${JSON.stringify(ok).slice(0, 300)}`);
+		}
+		assert.equal(allowedSim.counters.oauthMints - allowedMintsBefore, 1, 'one mint for every node on the allowed address');
+		if (runtime.major === 1) {
+			// n8n 1.x: no egress filter for nodes, and no SSRF settings: requests go out as before.
+			assert.ok(reached > 0, 'on n8n 1.x the package sends as before');
+			return `n8n 1.x has no SSRF protection: the blocked-address credential was used as before (${reached} connections); the allowed one worked with 1 mint`;
+		}
+		for (const n of SSRF_NODES) {
+			const refused = first(`${n} (blocked)`);
+			// n8n's HTTP Request node keeps its error as an object; the package's nodes as { error, details }.
+			const said = JSON.stringify(refused);
+			assert.match(said, /127\.0\.0\.1/, `${n} names the host: ${said.slice(0, 300)}`);
+			assert.match(said, n === 'HTTP' ? /restricted IP address|SSRF/ : /blocked by this n8n instance's SSRF protection/, `${n}: ${said.slice(0, 300)}`);
+			if (n !== 'HTTP') assert.match(said, /N8N_SSRF_ALLOWED_HOSTNAMES|N8N_SSRF_ALLOWED_IP_RANGES/, `${n} names the setting`);
+		}
+		assert.equal(reached, 0, `${reached} connections reached the blocked address`);
+		assert.equal(sim.counters.requests.warehouseCredentials - warehouseBefore, 0, 'the warehouse password was not delivered');
+		return `blocked (127.0.0.1, a valid token held): ${SSRF_NODES.length} nodes refused, 0 connections; allowed (127.0.0.2): ${SSRF_NODES.length} nodes worked, 1 mint`;
 	});
 
 	// 11. `n8n start`, as `npm run dev` runs it: what the editor is offered, the credential's Test

@@ -110,12 +110,47 @@ function itemsFrom(prefix, list) {
 /** @param {number} seconds */
 const wait = (seconds, name = 'Wait') => node(name, 'n8n-nodes-base.wait', 1.1, { amount: seconds, unit: 'seconds' });
 
+/** Names of the nodes of the SSRF check's workflow, per credential: every node of the package, and n8n's HTTP Request. */
+const SSRF_NODES = Object.freeze(['Token', 'Chat', 'Run Tool', 'Messages', 'Warehouse', 'HTTP']);
+
+/**
+ * Every node of the package, and n8n's HTTP Request node, with one credential; each continues on
+ * failure so that every refusal is seen. Node names end in ` (<suffix>)`.
+ *
+ * @param {string} suffix
+ * @param {string} baseUrl  the credential's base URL
+ * @param {CredentialRef} ref
+ * @param {string} password  the warehouse password sent (must never reach a blocked address)
+ * @returns {{ nodes: WorkflowNode[], edges: Record<string, string[]> }}
+ */
+function everyNode(suffix, baseUrl, ref, password) {
+	const name = (/** @type {string} */ n) => `${n} (${suffix})`;
+	const onError = { onError: 'continueRegularOutput' };
+	const nodes = [
+		node(name('Token'), 'n8n-nodes-alation.alationCreateAccessToken', 1, { authentication: 'alationApi', operation: 'getAccessToken' }, { ...alationCredential(ref), ...onError }),
+		agentChat(name('Chat'), 'ssrf', ref, {}, onError),
+		node(name('Run Tool'), 'n8n-nodes-alation.alationRunTool', 1, { tool: { __rl: true, mode: 'id', value: 'list_data_products_tool' }, toolInput: '{"search_term": "sales"}', options: {} }, { ...alationCredential(ref), ...onError }),
+		node(
+			name('Messages'),
+			'n8n-nodes-alation.alationAgentChat',
+			1,
+			{ chatOperation: 'getMessages', chatId: '={{ $json.chatId || "3f1c2b8e-6a4d-4f0e-9c1b-2d7e5a8f9b10" }}', returnAll: true },
+			{ ...alationCredential(ref), ...onError },
+		),
+		node(name('Warehouse'), 'n8n-nodes-alation.alationSetWarehouseCredentials', 1, { dataProductId: 'ssrf_check', username: 'svc_ssrf', secretType: 'password', password }, { ...alationCredential(ref), ...onError }),
+		httpWithAlationCredential(name('HTTP'), `${baseUrl}/integration/v1/userinfo/`, ref, onError),
+	];
+	return { nodes, edges: { [name('Chat')]: [name('Messages')] } };
+}
+
 /**
  * @param {{ url: string, creds: Record<string, CredentialRef>, questions: string[], expirySeconds: number,
- *   warehouse: { passwords: string[] } }} p
+ *   warehouse: { passwords: string[] }, ssrf: { allowedUrl: string } }} p
  */
 function e2eWorkflows(p) {
 	const { url, creds } = p;
+	const blocked = everyNode('blocked', url, creds.ssrfBlocked, p.warehouse.passwords[0]);
+	const allowed = everyNode('allowed', p.ssrf.allowedUrl, creds.ssrfAllowed, p.warehouse.passwords[1]);
 	const userinfo = `${url}/integration/v1/userinfo/`;
 
 	const [questionsList, questionsItems] = itemsFrom('Questions', p.questions.map((question) => ({ question })));
@@ -281,7 +316,23 @@ function e2eWorkflows(p) {
 			],
 			connect({ Start: ['HTTP (wrong secret)'], 'HTTP (wrong secret)': ['Chat (wrong secret)'] }),
 		),
+		workflow(
+			'e2eSsrfWarm',
+			'e2e: a token stored in the credential before SSRF protection is on',
+			[start(), node('Token', 'n8n-nodes-alation.alationCreateAccessToken', 1, { authentication: 'alationApi', operation: 'getAccessToken' }, alationCredential(creds.ssrfBlocked))],
+			connect({ Start: ['Token'] }),
+		),
+		workflow(
+			'e2eSsrf',
+			"e2e: every node under the instance's SSRF protection",
+			[start(), ...blocked.nodes, ...allowed.nodes],
+			connect({
+				Start: [...blocked.nodes, ...allowed.nodes].map((n) => n.name).filter((n) => !n.startsWith('Messages')),
+				...blocked.edges,
+				...allowed.edges,
+			}),
+		),
 	];
 }
 
-module.exports = { e2eWorkflows, SIM, CHAT_WEBHOOK_ID };
+module.exports = { e2eWorkflows, SIM, CHAT_WEBHOOK_ID, SSRF_NODES };

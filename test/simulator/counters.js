@@ -44,6 +44,7 @@ function resetCounters(counters) {
 	counters.keycloakMints = 0;
 	counters.refreshTokensCreated = 0;
 	counters.unauthorized = 0;
+	counters.connections = 0;
 	for (const name of ROUTE_NAMES) counters.requests[name] = 0;
 }
 

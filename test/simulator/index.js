@@ -166,6 +166,7 @@ async function startSimulator(overrides) {
 	/** @type {Set<import('node:net').Socket>} */
 	const sockets = new Set();
 	server.on('connection', (socket) => {
+		counters.connections++;
 		sockets.add(socket);
 		socket.on('close', () => sockets.delete(socket));
 	});

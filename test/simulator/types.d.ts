@@ -66,6 +66,8 @@ export interface Counters {
 	refreshTokensCreated: number;
 	/** 401 responses served by any route (intercepts included). */
 	unauthorized: number;
+	/** TCP connections accepted: 0 means no byte of any request reached the simulator. */
+	connections: number;
 	requests: Record<RouteName, number>;
 }
 

@@ -3,13 +3,16 @@ import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 
 import { getDispatcher } from './dispatcher';
+import { assertEgressAllowed, egressRefusal } from './egress';
+import type { EgressFilter } from './egress';
 import { HttpStatusError, stripQuery } from './errors';
 import { USER_AGENT } from './userAgent';
 import { parseJson, textOf } from '../json';
 
 /**
  * The package's one HTTP client (undici). Every request of every node goes through `send`, so
- * timeouts, proxy, TLS, cancellation, redirects and the User-Agent are decided here once.
+ * timeouts, proxy, TLS, cancellation, redirects, the instance's egress rules and the User-Agent are
+ * decided here once.
  */
 
 /** Default wait for response headers and for each gap between body chunks on plain JSON calls. */
@@ -34,6 +37,12 @@ export interface SendOptions {
 	bodyTimeoutMs?: number;
 	/** false: a redirect is returned as it came, never followed (token requests: they carry a secret). */
 	followRedirects?: boolean;
+	/**
+	 * The n8n instance's egress rules (`helpers.getSecureEgressFilter()` of the context that sends):
+	 * every hop's URL is checked before it is sent and every socket's DNS lookup is n8n's (egress.ts).
+	 * Absent where n8n has none (1.x).
+	 */
+	egress?: EgressFilter;
 }
 
 export interface HttpResponse {
@@ -73,18 +82,23 @@ function safeOrigin(url: string): string {
  */
 export async function send(options: SendOptions): Promise<HttpResponse> {
 	let url = options.url;
+	const { egress } = options;
 	for (let hop = 0; ; hop++) {
 		const target = url;
+		await assertEgressAllowed(egress, target).catch((error: unknown) => {
+			throw withTarget(error, target);
+		});
 		const response = await request(url, {
 			method: options.method,
 			headers: { 'user-agent': USER_AGENT, ...options.headers },
 			body: options.body,
-			dispatcher: getDispatcher(options.allowUnauthorizedCerts === true),
+			dispatcher: getDispatcher(options.allowUnauthorizedCerts === true, egress),
 			signal: options.signal,
 			headersTimeout: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
 			bodyTimeout: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
 		}).catch((error: unknown) => {
-			throw withTarget(error, target);
+			// Refused at connect time (n8n's secure lookup: the name now resolves to a blocked address).
+			throw withTarget((egress && egressRefusal(error, new URL(target).hostname)) || error, target);
 		});
 		const location = header(response.headers, 'location');
 		if (options.followRedirects === false || !isFollowableRedirect(options.method, response.statusCode) || location === undefined || hop >= MAX_REDIRECTS) {
@@ -93,6 +107,7 @@ export async function send(options: SendOptions): Promise<HttpResponse> {
 		await discard(response.body);
 		const next = new URL(location, url).toString();
 		if (new URL(next).origin !== new URL(url).origin) throw new RedirectRefusedError(response.statusCode, url, next);
+		// Same origin, so the same host: the next hop's check (above) and lookup apply to it as to the first.
 		url = next;
 	}
 }

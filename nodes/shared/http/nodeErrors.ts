@@ -8,6 +8,7 @@ import { TokenRequestError } from '../auth/errors';
 import { redactDeep, redactSecrets } from '../redact';
 import { oneLine, serverErrorText } from '../serverMessage';
 import { CONNECT_TIMEOUT_MS } from './dispatcher';
+import { egressRefusal, EgressRefusedError } from './egress';
 import { RedirectRefusedError } from './client';
 import { errorCode, HttpStatusError, isAbortError, proxyRefusalStatus } from './errors';
 
@@ -19,6 +20,9 @@ export function credentialError(error: unknown, credentials: ICredentialDataDecr
 	const secrets = credentialSecrets(credentials);
 	if (error instanceof TokenRequestError) return new UserError(redactSecrets(`${error.message}. ${error.hint}`, secrets));
 	if (error instanceof CredentialInputError) return new UserError(redactSecrets(error.message, secrets));
+	// n8n's own helper (the token request inside preAuthentication) refused by the instance's SSRF protection.
+	const refused = egressRefusal(error, hostOf(error));
+	if (refused) return new UserError(redactSecrets(`${refused.message}. ${refused.hint}`, secrets));
 	const network = describeNetworkError(error);
 	const message = network ? `${network.message}. ${network.hint}` : error instanceof Error ? error.message : String(error);
 	return new UserError(redactSecrets(`Could not get an access token: ${message}`, secrets));
@@ -263,6 +267,8 @@ export function toNodeError(error: unknown, ctx: ErrorContext): NodeApiError | N
 			error.status,
 		);
 	}
+	const refused = error instanceof EgressRefusedError ? error : egressRefusal(error, hostOf(error));
+	if (refused) return operation(`${ctx.action} failed: ${refused.message}`, refused.hint);
 	if (error instanceof RedirectRefusedError) {
 		return api(`${ctx.action} failed: ${error.message}`, 'Check the base URL in the credential.', error.status);
 	}

@@ -3,6 +3,7 @@ import type { IHttpRequestHelper } from 'n8n-workflow';
 import { headerValue } from '../auth/types';
 import type { PostFn, TokenGrant } from '../auth/types';
 import { discard, header, readText, send, withTarget } from '../http/client';
+import type { EgressFilter } from '../http/egress';
 import type { CheckFn } from './authority';
 
 /*
@@ -53,7 +54,13 @@ export function n8nPost(helpers: N8nHelpers, allowUnauthorizedCerts: boolean): P
 }
 
 /** A token request through undici. No cancel signal: the request is shared by every caller waiting for it. */
-export function undiciPost(options: { allowUnauthorizedCerts: boolean }): PostFn {
+/** How the nodes' own client reaches the token endpoint: the credential's TLS setting and the instance's egress rules. */
+export interface UndiciTransportOptions {
+	allowUnauthorizedCerts: boolean;
+	egress?: EgressFilter;
+}
+
+export function undiciPost(options: UndiciTransportOptions): PostFn {
 	return async (tokenRequest) => {
 		const response = await send({
 			method: 'POST',
@@ -61,6 +68,7 @@ export function undiciPost(options: { allowUnauthorizedCerts: boolean }): PostFn
 			headers: tokenRequest.headers,
 			body: tokenRequest.body,
 			allowUnauthorizedCerts: options.allowUnauthorizedCerts,
+			egress: options.egress,
 			followRedirects: false,
 		});
 		return {
@@ -102,7 +110,7 @@ export function n8nCheck(helpers: N8nHelpers, allowUnauthorizedCerts: boolean): 
  * The authority's check through undici; undefined when no answer came. No cancel signal: a check is
  * shared by every caller asking about the same token.
  */
-export function undiciCheck(options: { allowUnauthorizedCerts: boolean }): CheckFn {
+export function undiciCheck(options: UndiciTransportOptions): CheckFn {
 	return async (grant, token) => {
 		try {
 			const response = await send({
@@ -110,6 +118,7 @@ export function undiciCheck(options: { allowUnauthorizedCerts: boolean }): Check
 				url: grant.checkUrl,
 				headers: authorization(grant, token),
 				allowUnauthorizedCerts: options.allowUnauthorizedCerts,
+				egress: options.egress,
 				headersTimeoutMs: CHECK_TIMEOUT_MS,
 				followRedirects: false,
 			});
