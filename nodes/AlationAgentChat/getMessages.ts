@@ -1,13 +1,16 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { outputForModel } from '../shared/agentStudio/toolOutput';
-import { toNodeError } from '../shared/http/nodeErrors';
+import { MAX_BUFFERED_BODY_BYTES } from '../shared/http/client';
+import { errorCode } from '../shared/http/errors';
+import { nodeOperationError, toNodeError } from '../shared/http/nodeErrors';
 import type { ErrorContext } from '../shared/http/nodeErrors';
-import { runPerItem, secretsOf } from '../shared/items';
-import { isRecord } from '../shared/json';
+import { carryItemData, runPerItem, secretsOf, withItemData } from '../shared/items';
+import { isRecord, parseJsonObject } from '../shared/json';
 import { CredentialSession } from '../shared/session';
 import { readChatId } from '../shared/agentStudio/chatIdParameter';
-import { invalid } from '../shared/parameters';
+import { invalid, wholeNumber } from '../shared/parameters';
+import { retainedBytes } from '../shared/sse/retained';
 
 /**
  * Get Messages: a chat's history, `GET /ai/api/v1/chats/{chat_id}/messages?limit=&offset=`.
@@ -15,13 +18,26 @@ import { invalid } from '../shared/parameters';
  * Alation documents no such endpoint; this follows its CLI (alation-plugins cli/clients/chat.py
  * `get_chat_messages`: limit 100, offset 0; search.py reads `data[].model_message.parts`). The
  * message fields beyond `model_message` (`id`, `created_at`) and a `total` are assumptions, read
- * when present. Pages are read until one comes back short (or `total` is reached).
+ * when present.
+ *
+ * Paging: with a `total` in the answer, pages are asked for until `offset` reaches it (a page shorter
+ * than asked is not the end: a server may cap its pages); without one, until a page comes back short.
+ * A page the client cannot read (over its 1 MiB bound) is asked for again with half the messages; the
+ * next page's size follows the size of the messages read. Guards: a page that starts with the
+ * previous page's first message (a server that ignores `offset`) fails the item, so does a history
+ * whose messages take more memory than Max Bytes, or more than MAX_PAGES pages.
  */
 
 const PAGE_SIZE = 100;
-/** Return All stops here (100,000 messages), so a server that never ends a list cannot loop forever. */
+/** Pages one item may read: a bound on requests whatever the server answers. */
 const MAX_PAGES = 1000;
+/** A page is sized to take about this much of the client's body bound, from the messages read so far. */
+const PAGE_TARGET_BYTES = MAX_BUFFERED_BODY_BYTES / 2;
 const DEFAULT_LIMIT = 50;
+/** Max Bytes' default: as Agent Chat's Max Answer Bytes. */
+export const DEFAULT_MAX_MESSAGES_BYTES = 64 * 1024 * 1024;
+const ACTION = 'Reading the chat messages';
+const MiB = 1024 * 1024;
 
 export const getMessagesProperties: INodeProperties[] = [
 	{
@@ -51,6 +67,25 @@ export const getMessagesProperties: INodeProperties[] = [
 		description: 'Max number of results to return',
 		displayOptions: { show: { chatOperation: ['getMessages'], returnAll: [false] } },
 	},
+	{
+		displayName: 'Options',
+		name: 'messageOptions',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		displayOptions: { show: { chatOperation: ['getMessages'] } },
+		options: [
+			{
+				displayName: 'Max Bytes',
+				name: 'maxBytes',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: DEFAULT_MAX_MESSAGES_BYTES,
+				description:
+					'Memory the messages of one item may take (default 64 MiB; text counts two bytes a character). A larger history fails the item: read part of it with Limit.',
+			},
+		],
+	},
 ];
 
 export interface ChatMessage {
@@ -72,6 +107,12 @@ function contentText(content: unknown): string {
 	return content === undefined || content === null ? '' : JSON.stringify(content);
 }
 
+/** A tool call's args as Agent Chat gives them: JSON text of an object or array decoded, other text kept. */
+function argsOf(args: unknown): unknown {
+	if (args === undefined || args === null) return null;
+	return typeof args === 'string' ? (parseJsonObject(args) ?? args) : args;
+}
+
 /** One message of the API as an output item's JSON (pydantic-ai message parts, see docs §4.2). */
 export function toChatMessage(message: IDataObject): ChatMessage {
 	const parts = partsOf(message);
@@ -91,13 +132,19 @@ export function toChatMessage(message: IDataObject): ChatMessage {
 		.join('');
 	const toolCalls = parts
 		.filter((p) => p.part_kind === 'tool-call')
-		.map((p) => ({ id: p.tool_call_id ?? null, name: p.tool_name ?? null, args: p.args ?? null }) as IDataObject);
+		.map((p) => ({ id: p.tool_call_id ?? null, name: p.tool_name ?? null, args: argsOf(p.args) }) as IDataObject);
 	const stamp = [message.created_at, message.timestamp, ...parts.map((p) => p.timestamp)].find((t) => typeof t === 'string' && t !== '');
 	return { role, text, toolCalls, createdAt: (stamp as string | undefined) ?? null, raw: message };
 }
 
-/** The item's Chat ID and how many messages it asks for, checked before the credential is opened. */
-function readMessagesInput(ctx: IExecuteFunctions, itemIndex: number): { chatId: string; limit: number } {
+interface MessagesInput {
+	chatId: string;
+	limit: number;
+	maxBytes: number;
+}
+
+/** The item's Chat ID, how many messages it asks for and its Max Bytes, checked before the credential is opened. */
+function readMessagesInput(ctx: IExecuteFunctions, itemIndex: number): MessagesInput {
 	const chatId = readChatId(ctx, itemIndex, { label: 'Chat ID', hint: 'Use the chatId (a UUID) output by an earlier Agent Chat or Run Tool run, e.g. {{ $json.chatId }}.' });
 	if (chatId === undefined) {
 		throw invalid(ctx, itemIndex, 'Chat ID is empty', 'Map the chatId of an earlier Agent Chat or Run Tool run, e.g. {{ $json.chatId }}.');
@@ -107,26 +154,105 @@ function readMessagesInput(ctx: IExecuteFunctions, itemIndex: number): { chatId:
 	if (!returnAll && (!Number.isInteger(limit) || limit < 1)) {
 		throw invalid(ctx, itemIndex, 'Limit must be a whole number above 0', `Got ${JSON.stringify(limit)}.`);
 	}
-	return { chatId, limit };
+	const options = ctx.getNodeParameter('messageOptions', itemIndex, {}) as IDataObject;
+	const maxBytes = wholeNumber(ctx, itemIndex, options.maxBytes, 'Max Bytes', DEFAULT_MAX_MESSAGES_BYTES, Number.MAX_SAFE_INTEGER);
+	return { chatId, limit, maxBytes };
 }
 
-async function readMessages(itemIndex: number, session: CredentialSession, { chatId, limit }: { chatId: string; limit: number }): Promise<INodeExecutionData[]> {
+/** A failure of the paging itself, with what the user can do (the node error's description). */
+class MessagesError extends Error {
+	constructor(
+		message: string,
+		readonly hint: string,
+	) {
+		super(message);
+		this.name = 'MessagesError';
+	}
+}
 
+/** What identifies a message across pages: its id, or its whole JSON when it has none. */
+function identity(message: unknown): string {
+	const id = isRecord(message) ? message.id : undefined;
+	return typeof id === 'string' || typeof id === 'number' ? `id:${id}` : JSON.stringify(message);
+}
+
+/** The next page's size: about PAGE_TARGET_BYTES of messages the size of this page's, 1 to PAGE_SIZE. */
+function nextPageSize(bodyText: string, count: number): number {
+	if (count === 0) return PAGE_SIZE;
+	const perMessage = Math.max(1, Buffer.byteLength(bodyText) / count);
+	return Math.max(1, Math.min(PAGE_SIZE, Math.floor(PAGE_TARGET_BYTES / perMessage)));
+}
+
+async function readMessages(itemIndex: number, session: CredentialSession, { chatId, limit, maxBytes }: MessagesInput): Promise<INodeExecutionData[]> {
 	const out: INodeExecutionData[] = [];
 	let offset = 0;
-	for (let page = 0; page < MAX_PAGES && out.length < limit; page++) {
-		const size = Math.min(PAGE_SIZE, limit - out.length);
+	let pageSize = PAGE_SIZE;
+	let bytes = 0;
+	let previousFirst: string | undefined;
+	const failure = (message: string, hint: string) => withItemData(new MessagesError(message, hint), { chatId, messagesRead: out.length });
+	for (let page = 0; out.length < limit; page++) {
+		if (page >= MAX_PAGES) {
+			throw failure(
+				`the chat has more messages than ${MAX_PAGES.toLocaleString('en-US')} pages hold (${out.length.toLocaleString('en-US')} read); reading stopped`,
+				'Read fewer messages at once with Limit.',
+			);
+		}
+		const size = Math.min(pageSize, limit - out.length);
 		const url = `${session.baseUrl}/ai/api/v1/chats/${chatId}/messages?limit=${size}&offset=${offset}`;
-		const response = await session.json({ method: 'GET', url });
+		const response = await session.json({ method: 'GET', url }).catch((error: unknown) => {
+			if (errorCode(error) === 'ERR_BODY_TOO_LARGE') return error as Error;
+			throw error;
+		});
+		if (response instanceof Error) {
+			// Too large to read as one answer: ask for the same messages in smaller pages.
+			if (size > 1) {
+				pageSize = Math.ceil(size / 2);
+				continue;
+			}
+			throw failure(
+				`${response.message}, for a single message (offset ${offset})`,
+				`Get Messages reads answers of at most ${MAX_BUFFERED_BODY_BYTES / MiB} MiB, and this message alone is larger.${offset === 0 ? '' : ` Set Limit to at most ${offset} to read the messages before it.`}`,
+			);
+		}
 		const body = response.json;
-		const data = isRecord(body) && Array.isArray(body.data) ? body.data : Array.isArray(body) ? body : [];
-		const messages = data.filter(isRecord) as IDataObject[];
-		for (const message of messages.slice(0, limit - out.length)) out.push({ json: toChatMessage(message) as unknown as IDataObject, pairedItem: { item: itemIndex } });
+		const data: unknown[] = isRecord(body) && Array.isArray(body.data) ? body.data : Array.isArray(body) ? body : [];
+		if (data.length > 0) {
+			const first = identity(data[0]);
+			if (first === previousFirst) {
+				throw failure(
+					`the server sent the same messages again for offset ${offset} (it ignores offset), so the rest of the chat cannot be read`,
+					`The first ${offset} messages were read. To get them without this error, set Limit to at most ${offset}.`,
+				);
+			}
+			previousFirst = first;
+		}
+		for (const message of data.slice(0, limit - out.length)) {
+			if (!isRecord(message)) continue;
+			const json = toChatMessage(message as IDataObject) as unknown as IDataObject;
+			bytes += retainedBytes(json);
+			if (bytes > maxBytes) {
+				throw failure(
+					`the messages take more memory than Max Bytes (${maxBytes.toLocaleString('en-US')} bytes) after ${out.length.toLocaleString('en-US')} messages; reading stopped to bound memory`,
+					'Raise Max Bytes in the node options if chats this large are expected, or read fewer messages with Limit.',
+				);
+			}
+			out.push({ json, pairedItem: { item: itemIndex } });
+		}
 		offset += data.length;
 		const total = isRecord(body) && typeof body.total === 'number' ? body.total : undefined;
-		if (data.length < size || (total !== undefined && offset >= total)) break;
+		// With a total, a short page is not the end (a server may cap its pages); an empty one is.
+		if (total !== undefined ? offset >= total || data.length === 0 : data.length < size) break;
+		pageSize = nextPageSize(response.text, data.length);
 	}
 	return out;
+}
+
+/** The description of a body requestJson could not read (client.ts), or undefined for any other error. */
+function bodyErrorHint(error: unknown): string | undefined {
+	if (errorCode(error) === 'ERR_BODY_NOT_JSON') {
+		return "The server answered with something other than the chat's messages. Check that the base URL in the credential points at Alation itself, not at a proxy or login page.";
+	}
+	return undefined;
 }
 
 const GET_MESSAGES_HINTS: ErrorContext['statusHints'] = {
@@ -149,7 +275,12 @@ export async function getMessages(ctx: IExecuteFunctions, asTool: boolean): Prom
 			scope.session = session;
 			return await readMessages(scope.itemIndex, session, input);
 		},
-		(error, scope) => toNodeError(error, { node, itemIndex: scope.itemIndex, secrets: secretsOf(scope), action: 'Reading the chat messages', statusHints: GET_MESSAGES_HINTS }),
+		(error, scope) => {
+			const context: ErrorContext = { node, itemIndex: scope.itemIndex, secrets: secretsOf(scope), action: ACTION, statusHints: GET_MESSAGES_HINTS };
+			const hint = error instanceof MessagesError ? error.hint : bodyErrorHint(error);
+			if (hint === undefined) return toNodeError(error, context);
+			return carryItemData(error, nodeOperationError(context, `${ACTION} failed: ${(error as Error).message}`, hint));
+		},
 		{ errorsAsOutput: asTool },
 	);
 	// As a tool the model gets each message without its raw payload, the text bounded (toolOutput.ts).

@@ -1,6 +1,7 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
-import { toNodeError } from '../http/nodeErrors';
+import { errorCode } from '../http/errors';
+import { nodeOperationError, toNodeError } from '../http/nodeErrors';
 import { CredentialSession } from '../session';
 
 const PAGE_SIZE = 100;
@@ -61,11 +62,23 @@ export async function searchConfigList<T>(
 		return { results };
 	} catch (error) {
 		const noun = list.kind;
-		throw toNodeError(error, {
+		const context = {
 			node: ctx.getNode(),
 			itemIndex: 0,
 			secrets: session?.secrets ?? [],
 			action: `Loading the ${noun} list`,
+		};
+		// A page cut at the client's 1 MiB bound, or not JSON (client.ts requestJson): never an empty list.
+		const code = errorCode(error);
+		if (code === 'ERR_BODY_TOO_LARGE' || code === 'ERR_BODY_NOT_JSON') {
+			throw nodeOperationError(
+				context,
+				`${context.action} failed: ${(error as Error).message}`,
+				`${code === 'ERR_BODY_TOO_LARGE' ? 'The list could not be read.' : 'Check that the base URL in the credential points at Alation itself, not at a proxy or login page.'} Type ${noun === 'agent' ? 'an agent' : 'a tool'} ref or UUID in "By ID" mode instead.`,
+			);
+		}
+		throw toNodeError(error, {
+			...context,
 			statusHints: {
 				401: `The token was refused. Agent Studio needs an OAuth client credential (Client Credentials); a refresh token is not accepted. You can still type ${noun === 'agent' ? 'an agent' : 'a tool'} ref or UUID in "By ID" mode.`,
 				403: `The OAuth client's role may not list ${noun}s, or Agent Studio is not enabled on this instance. Type ${noun === 'agent' ? 'an agent' : 'a tool'} ref or UUID in "By ID" mode instead.`,

@@ -133,20 +133,29 @@ export function header(headers: IncomingHttpHeaders | Record<string, unknown> | 
 	return textOf(Array.isArray(value) ? value[0] : value, { trim: false });
 }
 
-/** Reads a body as UTF-8 text, at most `maxBytes`; the rest is dropped and the socket released. */
-export async function readText(body: HttpResponse['body'], maxBytes = MAX_BUFFERED_BODY_BYTES): Promise<string> {
+/**
+ * Reads a body as UTF-8 text, at most `maxBytes`; the rest is dropped and the socket released.
+ * `report.truncated` (when given) is set to whether the body was longer than `maxBytes`.
+ */
+export async function readText(body: HttpResponse['body'], maxBytes = MAX_BUFFERED_BODY_BYTES, report?: { truncated?: boolean }): Promise<string> {
 	const chunks: Buffer[] = [];
 	let size = 0;
+	let truncated = false;
 	for await (const chunk of body) {
 		const buffer = chunk as Buffer;
 		const room = maxBytes - size;
-		chunks.push(room < buffer.length ? buffer.subarray(0, room) : buffer);
-		size += Math.min(room, buffer.length);
-		if (size >= maxBytes) {
+		if (buffer.length > room) {
+			// One byte past the bound is enough to know the body is longer: stop here.
+			chunks.push(buffer.subarray(0, room));
+			size = maxBytes;
+			truncated = true;
 			body.destroy();
 			break;
 		}
+		chunks.push(buffer);
+		size += buffer.length;
 	}
+	if (report) report.truncated = truncated;
 	return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -185,13 +194,21 @@ export interface JsonResponse {
 /**
  * A JSON call: non-2xx becomes an HttpStatusError carrying the server's message.
  * `sender` lets an authorized sender (token header, 401 retry) carry it; by default plain `send`.
+ *
+ * A 2xx answer to a GET (a read: its body is the point) whose body was longer than the buffer bound
+ * (`MAX_BUFFERED_BODY_BYTES`, 1 MiB) or is not JSON throws an Error naming the endpoint, with `code`
+ * `ERR_BODY_TOO_LARGE` or `ERR_BODY_NOT_JSON` and `maxBytes`: a cut or foreign body must never read
+ * as an empty answer. An empty body (204) is `json: undefined`, not an error. For a POST the 2xx
+ * status is the answer (the action was done; the caller must not resend it), so its body is read as
+ * before: `json` is undefined when it is cut or not JSON.
  */
 export async function requestJson(
 	options: SendOptions,
 	sender: (options: SendOptions) => Promise<HttpResponse> = send,
 ): Promise<JsonResponse> {
 	const response = await sender({ ...options, headers: { accept: 'application/json', ...options.headers } });
-	const text = await readText(response.body);
+	const read: { truncated?: boolean } = {};
+	const text = await readText(response.body, MAX_BUFFERED_BODY_BYTES, read);
 	if (response.status < 200 || response.status >= 300) {
 		throw new HttpStatusError({
 			status: response.status,
@@ -201,5 +218,17 @@ export async function requestJson(
 			retryAfter: response.headers['retry-after'],
 		});
 	}
-	return { status: response.status, headers: response.headers, text, json: parseJson(text) };
+	const json = read.truncated === true ? undefined : parseJson(text);
+	if (options.method === 'GET' && (read.truncated === true || (json === undefined && text.trim() !== ''))) {
+		const target = `${options.method} ${stripQuery(response.url)}`;
+		const bound = `${MAX_BUFFERED_BODY_BYTES / (1024 * 1024)} MiB`;
+		const tooLarge = read.truncated === true;
+		const error = new Error(
+			tooLarge
+				? `${target} answered ${response.status} with a body larger than ${bound}, the most a JSON answer may be`
+				: `${target} answered ${response.status} with a body that is not JSON (content type ${header(response.headers, 'content-type') ?? 'none'})`,
+		);
+		throw Object.assign(error, { name: 'JsonBodyError', code: tooLarge ? 'ERR_BODY_TOO_LARGE' : 'ERR_BODY_NOT_JSON', maxBytes: MAX_BUFFERED_BODY_BYTES });
+	}
+	return { status: response.status, headers: response.headers, text, json };
 }
