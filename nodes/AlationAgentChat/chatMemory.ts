@@ -4,7 +4,7 @@ import { LoggerProxy } from 'n8n-workflow';
 
 import { identityKey, slowDigest } from '../shared/auth/identity';
 import type { TokenGrant } from '../shared/auth/types';
-import { fleetCall, sharedFleetRedis } from '../shared/fleetRedis';
+import { fleetCall, sharedFleetRedis, untilReady } from '../shared/fleetRedis';
 import type { FleetRedis } from '../shared/fleetRedis';
 
 /*
@@ -125,7 +125,12 @@ export class ChatMemory {
 				return undefined;
 			}
 		}
-		return await fleetCall(call(redis, macKey), REDIS_CALL_MS, undefined);
+		const client = redis;
+		return await fleetCall(
+			untilReady(client.client).then(async () => await call(client, macKey)),
+			REDIS_CALL_MS,
+			undefined,
+		);
 	}
 
 	/** The MAC key of a credential identity, derived once per process and identity (scrypt: slow on purpose). */

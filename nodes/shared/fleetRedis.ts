@@ -71,7 +71,9 @@ export function fleetRedisFromEnvironment(env: NodeJS.ProcessEnv = processEnv, a
 			const [host, port] = entry.trim().split(':');
 			return { host, port: Number(port || 6379) };
 		});
-		// No offline queue: while the cluster is unreachable, commands fail at once (the authority falls back).
+		// No offline queue: while the cluster is unreachable, commands fail at once (the authority falls
+		// back) instead of piling up. A new worker's first commands wait for the cluster instead
+		// (`untilReady`): failing them would make every worker start mint alone.
 		client = new Redis.Cluster(nodes, { redisOptions: options, enableOfflineQueue: false });
 	} else {
 		client = new Redis({ ...options, host: setting(env, 'QUEUE_BULL_REDIS_HOST') ?? 'localhost', port: Number(setting(env, 'QUEUE_BULL_REDIS_PORT') ?? 6379) });
@@ -95,6 +97,29 @@ function watchConnection(client: RedisClient): void {
 	client.on('ready', () => {
 		if (down) LoggerProxy.info('n8n-nodes-alation: the fleet\'s Redis is reachable again; tokens are shared again.');
 		down = false;
+	});
+}
+
+/** How long a command waits for a connection that is still being opened for the first time. */
+export const FIRST_CONNECT_WAIT_MS = 2_000;
+
+/**
+ * Resolves once `client` may take commands: at once when it is ready, or when it is down after
+ * having been up (the command then fails fast and the caller falls back); while it is opened for the
+ * first time (a worker that just started), when it becomes ready — at most `ms`.
+ */
+export async function untilReady(client: RedisClient, ms: number = FIRST_CONNECT_WAIT_MS): Promise<void> {
+	if (client.status !== 'connecting' && client.status !== 'wait' && client.status !== 'connect') return;
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	let onReady: (() => void) | undefined;
+	await new Promise<void>((resolve) => {
+		onReady = resolve;
+		client.once('ready', onReady);
+		timer = setTimeout(resolve, ms);
+		timer.unref();
+	}).finally(() => {
+		clearTimeout(timer);
+		if (onReady) client.off('ready', onReady);
 	});
 }
 

@@ -128,7 +128,7 @@ export class CredentialSession {
 		const first = await call(token);
 		if (first.status !== 401 || uncurable.has(this.uncurableKey())) return first;
 		// Another process may have minted since (which invalidated the token sent): take its token.
-		const newer = await markTokenPhase(this.storedNewerThan(token));
+		const newer = await markTokenPhase(this.replacementFor(token));
 		if (!newer) {
 			const verdict = await tokenAuthority.check(this.grant, token.value, undiciCheck({ allowUnauthorizedCerts: this.allowUnauthorizedCerts, egress: this.egress }));
 			if (verdict === 'accepted') return first;
@@ -146,13 +146,14 @@ export class CredentialSession {
 		return await requestJson(options, async (o) => await this.send(o));
 	}
 
-	/** A token minted after `sent` (by another process): the fleet's, or the one the credential holds now. */
-	private async storedNewerThan(sent: AccessToken): Promise<AccessToken | undefined> {
-		const newer = (token: AccessToken | undefined) => (token && token.value !== sent.value && token.mintedAt > sent.mintedAt ? token : undefined);
-		const known = newer(await tokenAuthority.find(this.grant));
-		if (known) return known;
+	/**
+	 * A fresh token other than `sent` (refused with 401), minted by another process since: the fleet's,
+	 * or the one the credential holds now. Mint times are not compared: they may come from another
+	 * machine's clock.
+	 */
+	private async replacementFor(sent: AccessToken): Promise<AccessToken | undefined> {
 		const latest = await this.ctx.getCredentials<ICredentialDataDecryptedObject>(this.type, this.itemIndex);
-		return newer(await tokenAuthority.adopt(this.grant, storedToken(latest)));
+		return await tokenAuthority.replacementFor(this.grant, sent, storedToken(latest));
 	}
 
 	private uncurableKey(): string {

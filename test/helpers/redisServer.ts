@@ -1,7 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * A private Redis (Debian's redis-server) on a free loopback port, for the fleet tests: the real
@@ -43,10 +45,10 @@ export interface RedisServer {
 	stop(): Promise<void>;
 }
 
-export async function startRedisServer(port?: number): Promise<RedisServer> {
+export async function startRedisServer(port?: number, extraArgs: string[] = []): Promise<RedisServer> {
 	const binary = ensureRedisServer();
 	const listenOn = port ?? (await freePort());
-	const child: ChildProcess = spawn(binary, ['--port', String(listenOn), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+	const child: ChildProcess = spawn(binary, ['--port', String(listenOn), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...extraArgs], {
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
 	await new Promise<void>((resolve, reject) => {
@@ -72,4 +74,46 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
 			});
 		},
 	};
+}
+
+export interface RedisCluster {
+	/** `host:port,host:port,…`, as n8n's QUEUE_BULL_REDIS_CLUSTER_NODES takes it. */
+	nodes: string;
+	stop(): Promise<void>;
+}
+
+/**
+ * A Redis Cluster of `masters` masters (no replicas) on free loopback ports: Debian's redis-server in
+ * cluster mode, the slots assigned with redis-cli (Debian's redis-tools, which redis-server brings).
+ */
+export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+	const folder = mkdtempSync(join(tmpdir(), 'alation-redis-cluster-'));
+	const servers: RedisServer[] = [];
+	try {
+		for (let i = 0; i < masters; i++) {
+			servers.push(await startRedisServer(undefined, ['--cluster-enabled', 'yes', '--cluster-config-file', join(folder, `nodes-${i}.conf`), '--dir', folder]));
+		}
+		const addresses = servers.map((server) => `127.0.0.1:${server.port}`);
+		execFileSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore', timeout: 30_000 });
+		// The slots are assigned; the cluster is usable once every node says so.
+		for (const server of servers) {
+			for (let tries = 0; ; tries++) {
+				const info = execFileSync('redis-cli', ['-p', String(server.port), 'cluster', 'info'], { encoding: 'utf8', timeout: 5_000 });
+				if (info.includes('cluster_state:ok')) break;
+				if (tries >= 100) throw new Error('the Redis cluster did not become ready within 10 s');
+				await new Promise((resolve) => setTimeout(resolve, 100));
+			}
+		}
+		return {
+			nodes: addresses.join(','),
+			stop: async () => {
+				await Promise.all(servers.map(async (server) => await server.stop()));
+				rmSync(folder, { recursive: true, force: true });
+			},
+		};
+	} catch (error) {
+		await Promise.all(servers.map(async (server) => await server.stop()));
+		rmSync(folder, { recursive: true, force: true });
+		throw error;
+	}
 }

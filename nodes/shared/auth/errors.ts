@@ -7,7 +7,9 @@ export type TokenFailure =
 	/** The server refused the identity or the request (non-2xx). */
 	| 'rejected'
 	/** 2xx, but no usable token in it: HTML login page, `{"status": "failed"}`, missing field, not JSON. */
-	| 'invalidResponse';
+	| 'invalidResponse'
+	/** No complete answer within the token request's overall deadline (retries included). */
+	| 'timedOut';
 
 export class TokenRequestError extends Error {
 	readonly failure: TokenFailure;

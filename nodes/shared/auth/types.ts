@@ -23,8 +23,11 @@ export interface TokenHttpResponse {
 	body: unknown;
 }
 
-/** Sends one token request. Injected so a grant runs on any HTTP client. */
-export type PostFn = (request: TokenHttpRequest) => Promise<TokenHttpResponse>;
+/**
+ * Sends one token request. Injected so a grant runs on any HTTP client. `signal`: the token
+ * request's overall deadline (token/requestToken.ts), never one caller's Stop.
+ */
+export type PostFn = (request: TokenHttpRequest, signal?: AbortSignal) => Promise<TokenHttpResponse>;
 
 /** How a token is presented to the API: `Authorization: Bearer <t>` or Alation's `TOKEN: <t>`. */
 export interface AuthScheme {

@@ -7,8 +7,8 @@ import { TokenCache } from '../auth/tokenCache';
 import type { AccessToken, PostFn, TokenGrant } from '../auth/types';
 import { fleetCall } from '../fleetRedis';
 import { sharedRedisFleet } from './fleet';
-import type { Fleet } from './fleet';
-import { requestToken } from './requestToken';
+import type { Fleet, Release } from './fleet';
+import { requestToken, TOKEN_REQUEST_DEADLINE_MS } from './requestToken';
 
 /*
  * The one owner of a credential's token — read before changing anything about tokens.
@@ -78,11 +78,19 @@ export interface GetOptions {
 /** Every call to the fleet's Redis has this long (a slow Redis counts as an unreachable one). */
 const FLEET_CALL_TIMEOUT_MS = 2_500;
 /**
- * How long a caller waits for a token that a living holder of the fleet's lock is minting: the
- * longest a token request can take (3 attempts of up to 60 s, and up to 60 s between them).
+ * How long the fleet's keys for an identity may take to derive (scrypt, once per process, on libuv's
+ * thread pool, which n8n shares with file, DNS and crypto work): a busy pool is waited for this
+ * long, apart from the Redis deadline, before the process mints alone.
  */
-const MAX_WAIT_FOR_HOLDER_MS = 5 * 60_000;
+const KEY_DERIVATION_TIMEOUT_MS = 30_000;
+/**
+ * How long a caller waits for a token that a living holder of the fleet's lock is minting: the
+ * longest a token request can take (its overall deadline), and a little more.
+ */
+const MAX_WAIT_FOR_HOLDER_MS = TOKEN_REQUEST_DEADLINE_MS + 15_000;
 const MAX_WAIT_ROUNDS = 3_000;
+/** A stored mint time this far ahead of this process's clock comes from a clock that runs ahead. */
+const FUTURE_TOLERANCE_MS = 1_000;
 
 export interface AuthorityStats {
 	/** Token requests started (each may send up to 3 HTTP requests: requestToken retries). */
@@ -91,6 +99,11 @@ export interface AuthorityStats {
 	refusals: number;
 	/** Checks sent (one authenticated GET each). */
 	checks: number;
+}
+
+export interface AuthorityOptions {
+	/** The token request's overall deadline (default TOKEN_REQUEST_DEADLINE_MS; tests shorten it). */
+	tokenDeadlineMs?: number;
 }
 
 export class TokenAuthority {
@@ -109,14 +122,40 @@ export class TokenAuthority {
 	constructor(
 		private readonly now: () => number = Date.now,
 		private fleet?: Fleet | (() => Fleet | undefined),
+		private readonly options: AuthorityOptions = {},
 	) {
 		this.cache = new TokenCache(now);
 	}
 
-	/** The newest fresh token known without minting: held, stored in the credential (`stored`), or the fleet's. */
+	/**
+	 * The newest fresh token known without minting: held; else the fleet's (queue mode: the fleet's
+	 * order does not depend on any process's clock, so it is asked before the credential, whose mint
+	 * times come from the clock of whichever process stored them); else the one stored in the
+	 * credential (`stored`).
+	 */
 	async find(grant: TokenGrant, stored?: StoredToken): Promise<AccessToken | undefined> {
 		const key = identityKey(grant);
-		return this.cache.fresh(key) ?? (await this.adopt(grant, stored)) ?? (await this.fromFleet(grant, key));
+		return this.cache.fresh(key) ?? (await this.fromFleet(grant, key)) ?? (await this.adopt(grant, stored));
+	}
+
+	/**
+	 * After `refused` (the token sent) was answered 401: a fresh token other than it that another
+	 * process minted since (which is why `refused` died). The fleet's is taken whatever its mint time
+	 * says — the fleet's order is its lock's, not a clock's; the credential's only if minted after
+	 * `refused`. Never a token refused here. Never fetches.
+	 */
+	async replacementFor(grant: TokenGrant, refused: AccessToken, stored?: StoredToken): Promise<AccessToken | undefined> {
+		const key = identityKey(grant);
+		const usable = (token: AccessToken | undefined) => (token && token.value !== refused.value && this.cache.isFresh(token) ? token : undefined);
+		const held = usable(this.cache.fresh(key));
+		if (held) return held;
+		const fleet = this.fleetOf();
+		const shared = fleet ? await this.ask(fleet.read(grant)) : undefined;
+		const fromFleet = usable(shared === UNAVAILABLE ? undefined : shared);
+		const fromCredential = usable(await this.ownToken(grant, stored));
+		const candidate = fromFleet ?? (fromCredential && fromCredential.mintedAt > refused.mintedAt ? fromCredential : undefined);
+		if (candidate) this.cache.offer(key, candidate, true);
+		return candidate;
 	}
 
 	/** The token held for this identity, fit to send or not (due for renewal, expired); never fetches. */
@@ -160,7 +199,11 @@ export class TokenAuthority {
 		// No mint time (stored by an earlier version): its place in the order is unknown, so it is not reused.
 		if (typeof value !== 'string' || value === '' || expiresAt === undefined || mintedAt === undefined) return undefined;
 		if (!(await isIdentityOf(grant, stored.tokenIdentity))) return undefined;
-		return { value, expiresAt, mintedAt };
+		// Stored by a process whose clock runs ahead: no token was minted in the future. Taken as minted
+		// now (its lifetime kept), it cannot outrank every token minted after it for as long as the
+		// clocks differ. (Under a second ahead is within what clocks on one network disagree by.)
+		const ahead = mintedAt - this.now() > FUTURE_TOLERANCE_MS ? mintedAt - this.now() : 0;
+		return { value, expiresAt: expiresAt - ahead, mintedAt: mintedAt - ahead };
 	}
 
 	/** The server refused `sent` (the token that was actually sent). A newer held token stays. */
@@ -253,11 +296,13 @@ export class TokenAuthority {
 	private async mintInFleet(fleet: Fleet, key: string, grant: TokenGrant, post: PostFn, forceNew: boolean): Promise<AccessToken> {
 		const askedAt = this.now();
 		const heldWhenAsked = this.cache.current(key)?.value;
-		// For Force New, a token another process minted since this caller asked is new enough.
+		// For Force New, a token another process minted after this caller asked is new enough (the
+		// fleet's tokens come in this process's clock: fleet.ts).
 		const usable = (token: AccessToken | undefined) =>
-			token && (!forceNew || (token.value !== heldWhenAsked && token.mintedAt >= askedAt)) ? token : undefined;
-		for (let round = 0; round < MAX_WAIT_ROUNDS && this.now() < askedAt + MAX_WAIT_FOR_HOLDER_MS; round++) {
-			const release = await this.ask(fleet.lock(grant));
+			token && (!forceNew || (token.value !== heldWhenAsked && token.mintedAt > askedAt)) ? token : undefined;
+		const prepared = await fleetCall(fleet.prepare(grant).then(() => true), KEY_DERIVATION_TIMEOUT_MS, false, (error) => this.fleetUnavailable(error));
+		for (let round = 0; prepared && round < MAX_WAIT_ROUNDS && this.now() < askedAt + MAX_WAIT_FOR_HOLDER_MS; round++) {
+			const release = await this.takeLock(fleet, grant);
 			if (release === UNAVAILABLE) break;
 			if (release) {
 				try {
@@ -285,6 +330,23 @@ export class TokenAuthority {
 	}
 
 	/**
+	 * The identity's mint lock, within the Redis deadline. A lock that is granted after the caller
+	 * gave up waiting (Redis answered late) is released at once: nobody would renew it out of use, and
+	 * every later mint for this identity anywhere in the fleet would wait for it.
+	 */
+	private async takeLock(fleet: Fleet, grant: TokenGrant): Promise<Release | undefined | typeof UNAVAILABLE> {
+		const asking = fleet.lock(grant);
+		const release = await this.ask(asking);
+		if (release === UNAVAILABLE) {
+			void asking.then(
+				async (late) => await late?.(),
+				() => undefined,
+			);
+		}
+		return release;
+	}
+
+	/**
 	 * A fleet call with a deadline: Redis that is down or too slow must not hold a token request.
 	 * UNAVAILABLE (and a warning in n8n's log) when it failed or took too long.
 	 */
@@ -303,7 +365,7 @@ export class TokenAuthority {
 	/** The token request itself, from this process; the result is held. */
 	private async mintHere(key: string, grant: TokenGrant, post: PostFn): Promise<AccessToken> {
 		this.stats.mints++;
-		return await requestToken(grant, post, { now: this.now }).then(
+		return await requestToken(grant, post, { now: this.now, deadlineMs: this.options.tokenDeadlineMs }).then(
 			(token) => {
 				this.failures.delete(key);
 				this.cache.offer(key, token, true);

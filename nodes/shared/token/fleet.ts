@@ -4,7 +4,7 @@ import { clearInterval, setInterval } from 'node:timers';
 
 import { identityKey, slowDigest } from '../auth/identity';
 import type { AccessToken, TokenGrant } from '../auth/types';
-import { fleetRedisFromEnvironment, sharedFleetRedis } from '../fleetRedis';
+import { fleetRedisFromEnvironment, sharedFleetRedis, untilReady } from '../fleetRedis';
 import type { RedisClient } from '../fleetRedis';
 import { isRecord, parseJson } from '../json';
 
@@ -33,7 +33,17 @@ const FORMAT = 'v1';
 export type Release = () => Promise<void>;
 
 export interface Fleet {
-	/** The token the fleet holds for this identity; undefined when there is none or it cannot be read. */
+	/**
+	 * Derives what the fleet needs for this identity (key names, cipher key: scrypt, on libuv's thread
+	 * pool) once per process. Callers run it apart from the deadline of Redis calls: a busy thread
+	 * pool is not a slow Redis.
+	 */
+	prepare(grant: TokenGrant): Promise<void>;
+	/**
+	 * The token the fleet holds for this identity, in this process's clock (its expiry from the time
+	 * Redis has left on it, its mint time from its lifetime: no wall clock of another process is
+	 * compared); undefined when there is none or it cannot be read.
+	 */
 	read(grant: TokenGrant): Promise<AccessToken | undefined>;
 	/**
 	 * Publishes a token. `holdingLock`: this process minted it under the identity's lock, so it is the
@@ -62,6 +72,8 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1`;
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+// The token and the time Redis has left on it, read at once.
+const READ_SCRIPT = `return { redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1]) }`;
 const RENEW_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 export class RedisFleet implements Fleet {
@@ -73,14 +85,24 @@ export class RedisFleet implements Fleet {
 		private readonly now: () => number = Date.now,
 	) {}
 
+	async prepare(grant: TokenGrant): Promise<void> {
+		await this.keysOf(grant);
+	}
+
 	async read(grant: TokenGrant): Promise<AccessToken | undefined> {
 		const keys = await this.keysOf(grant);
-		const stored = await this.client.get(keys.token);
-		return stored === null ? undefined : open(stored, keys);
+		await untilReady(this.client);
+		const [stored, remainingMs] = (await this.client.eval(READ_SCRIPT, 1, keys.token)) as [string | null, number];
+		const token = stored === null ? undefined : open(stored, keys);
+		if (!token || typeof remainingMs !== 'number' || remainingMs <= 0) return token;
+		// Into this process's clock: Redis counts down the token's remaining life for everyone alike.
+		const expiresAt = this.now() + remainingMs;
+		return { value: token.value, expiresAt, mintedAt: expiresAt - (token.expiresAt - token.mintedAt) };
 	}
 
 	async publish(grant: TokenGrant, token: AccessToken, holdingLock: boolean): Promise<void> {
 		const keys = await this.keysOf(grant);
+		await untilReady(this.client);
 		const ttl = Math.max(1_000, Math.round(token.expiresAt - this.now()));
 		// Under the lock the mint time is not compared: processes' clocks may disagree.
 		const mintedAt = holdingLock ? '0' : String(token.mintedAt);
@@ -89,6 +111,7 @@ export class RedisFleet implements Fleet {
 
 	async lock(grant: TokenGrant): Promise<Release | undefined> {
 		const keys = await this.keysOf(grant);
+		await untilReady(this.client);
 		const owner = randomBytes(12).toString('base64url');
 		const taken = await this.client.set(keys.lock, owner, 'PX', LOCK_TTL_MS, 'NX');
 		if (taken !== 'OK') return undefined;

@@ -25,15 +25,16 @@ interface N8nFullResponse {
 	body: unknown;
 }
 
-/** A token request through n8n's helper. No cancel signal: the request is shared by every caller waiting for it. */
+/** A token request through n8n's helper. No caller's cancel signal (the request is shared by every caller waiting for it): only its deadline. */
 export function n8nPost(helpers: N8nHelpers, allowUnauthorizedCerts: boolean): PostFn {
-	return async (tokenRequest) => {
+	return async (tokenRequest, signal) => {
 		const response = (await helpers
 			.httpRequest({
 				method: 'POST',
 				url: tokenRequest.url,
 				headers: tokenRequest.headers,
 				body: tokenRequest.body,
+				abortSignal: signal,
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
 				disableFollowRedirect: true,
@@ -53,7 +54,7 @@ export function n8nPost(helpers: N8nHelpers, allowUnauthorizedCerts: boolean): P
 	};
 }
 
-/** A token request through undici. No cancel signal: the request is shared by every caller waiting for it. */
+/** A token request through undici. No caller's cancel signal (the request is shared by every caller waiting for it): only its deadline. */
 /** How the nodes' own client reaches the token endpoint: the credential's TLS setting and the instance's egress rules. */
 export interface UndiciTransportOptions {
 	allowUnauthorizedCerts: boolean;
@@ -61,7 +62,7 @@ export interface UndiciTransportOptions {
 }
 
 export function undiciPost(options: UndiciTransportOptions): PostFn {
-	return async (tokenRequest) => {
+	return async (tokenRequest, signal) => {
 		const response = await send({
 			method: 'POST',
 			url: tokenRequest.url,
@@ -70,6 +71,7 @@ export function undiciPost(options: UndiciTransportOptions): PostFn {
 			allowUnauthorizedCerts: options.allowUnauthorizedCerts,
 			egress: options.egress,
 			followRedirects: false,
+			signal,
 		});
 		return {
 			status: response.status,
