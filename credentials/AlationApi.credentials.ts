@@ -100,7 +100,7 @@ export class AlationApi implements ICredentialType {
 			displayOptions: { show: { authType: ['refreshToken'] } },
 		},
 		ignoreSslIssuesProperty(
-			'Whether to connect even if the TLS certificate cannot be verified, e.g. a self-signed on-premise instance',
+			'Only for an on-premise instance with a self-signed or private-CA certificate (or give n8n the CA with NODE_EXTRA_CA_CERTS): the connection is then not protected against interception.',
 		),
 		...storedTokenProperties,
 	];

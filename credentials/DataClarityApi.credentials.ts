@@ -93,7 +93,7 @@ export class DataClarityApi implements ICredentialType {
 			displayOptions: { show: { flow: ['password'] } },
 		},
 		ignoreSslIssuesProperty(
-			'Whether to connect even if the TLS certificate cannot be verified',
+			'Only for a server whose TLS certificate cannot be verified: the connection is then not protected against interception.',
 		),
 		...storedTokenProperties,
 	];

@@ -63,7 +63,7 @@ export const getMessagesProperties: INodeProperties[] = [
 		name: 'limit',
 		type: 'number',
 		typeOptions: { minValue: 1 },
-		default: DEFAULT_LIMIT,
+		default: 50,
 		description: 'Max number of results to return',
 		displayOptions: { show: { chatOperation: ['getMessages'], returnAll: [false] } },
 	},

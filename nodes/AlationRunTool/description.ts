@@ -74,7 +74,7 @@ export const runToolProperties: INodeProperties[] = [
 				name: 'timeout',
 				type: 'number',
 				typeOptions: { minValue: 1 },
-				default: DEFAULTS.timeout,
+				default: 300,
 				description: 'Longest time one run may take, from sending the input to the end of the result',
 			},
 		],

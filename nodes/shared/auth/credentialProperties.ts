@@ -5,13 +5,15 @@ import type { ICredentialTestRequest, INodeProperties } from 'n8n-workflow';
  * token n8n stores, and the shape of the Test button's request.
  */
 
-// A boolean switch, not a secret (the community-node lint rule matches "Cert" in the name).
-export const ignoreSslIssuesProperty = (description: string): INodeProperties => ({
+// A boolean switch, not a secret (the community-node lint rule matches "Cert" in the name). The
+// description is n8n's own wording for this switch; `hint` says when to use it.
+export const ignoreSslIssuesProperty = (hint: string): INodeProperties => ({
 	displayName: 'Ignore SSL Issues (Insecure)',
 	name: 'allowUnauthorizedCerts',
 	type: 'boolean',
 	default: false,
-	description,
+	description: 'Whether to connect even if SSL certificate validation is not possible',
+	hint,
 });
 
 /**
