@@ -54,7 +54,14 @@ export class TokenStored extends Error {
  * n8n would never store (and that would invalidate the one stored for every other process).
  */
 export class TokenRenewalNeeded extends Error {
-	readonly response = { status: 401 };
+	/**
+	 * Read as a 401 by every version of n8n's request helpers: 2.x reads `error.response.status`; 3.x reads
+	 * the status of the error's full response (`toHttpFullResponse(error)?.statusCode`), so the response is
+	 * shaped as n8n's IN8nHttpFullResponse too, and the error carries the status itself.
+	 */
+	readonly response = { status: 401, statusCode: 401, headers: {}, body: {} };
+	readonly statusCode = 401;
+	readonly httpCode = '401';
 
 	constructor() {
 		super('The access token is due for renewal; n8n fetches a new one through the credential before sending the request.');
