@@ -29,6 +29,7 @@ const RUNNABLE = {
 	alationScheduledJob: showScheduledJob,
 	alationMultiTurn: showMultiTurn,
 	alationWarehouseSql: showWarehouseSql,
+	alationScheduledDps: showScheduledDataProducts,
 };
 
 /** @param {string} text @param {number} max */
@@ -68,6 +69,17 @@ function showWarehouseSql(run) {
 			`${''.padEnd(16)} SQL agent${tools ? ` (ran ${tools})` : ''} → ${clip(String(answer.answer), 90)}`,
 		];
 	});
+}
+
+/** @param {import('./lib/run-data').RunData} run */
+function showScheduledDataProducts(run) {
+	const listed = itemsOf(run, 'List data products')[0]?.json ?? {};
+	const products = itemsOf(run, 'One item per product');
+	const answers = itemsOf(run, 'Ask the SQL agent');
+	return [
+		`Run Tool ${String(listed.tool)} → ${products.length} data product(s)`,
+		...products.map((item, i) => `${String(item.json.product_id ?? item.json.name ?? i).padEnd(16)} SQL agent → ${clip(String(answers[i]?.json.answer), 90)}`),
+	];
 }
 
 async function main() {
