@@ -84,6 +84,17 @@ async function main() {
 	info(`  Nodes        ${ours.length} types from ${PACKAGE.name} (search "Alation" in the nodes panel)`);
 	info(`  n8n log      ${path.relative(process.cwd(), logFile)}${verbose ? '' : ' (--verbose prints it here)'}`);
 	info('');
+	info('  User sign-in (OAuth authorization code + PKCE), to act as a named Alation user:');
+	info('    create an "OAuth2 API" credential (Grant Type: PKCE) with');
+	info(`      Authorization URL   ${sim.url}/oauth/v1/authorize/`);
+	info(`      Access Token URL    ${sim.url}/oauth/v1/token/`);
+	info(`      Client ID           ${DEMO.userOauthClientId}`);
+	info(`      Client Secret       ${DEMO.userOauthClientSecret}`);
+	info('      Authentication      Header or Body (both work); Scope empty');
+	info('    The redirect URI is the "OAuth Redirect URL" the credential form shows (n8n\'s');
+	info('    .../rest/oauth2-credential/callback): the simulator accepts it on localhost/127.0.0.1, any port.');
+	info(`    "Connect" opens the simulator's sign-in page: ${DEMO.oauthUsers.map((u) => `${u.displayName} (id ${u.id})`).join(' or ')}.`);
+	info('');
 	info('  The examples and the credential are re-imported at every start (edits to them are replaced).');
 	info('  After changing the package: Ctrl-C, then npm run dev again (it rebuilds and reinstalls).');
 

@@ -3,6 +3,8 @@
  * Other suites rely on the behaviour pinned down here: token invalidation, expiry, stream shapes,
  * counters and intercepts.
  */
+import { createHash, randomBytes } from 'node:crypto';
+import { ClientOAuth2 } from '@n8n/client-oauth2';
 import type { Simulator } from '../simulator';
 import { AGENTS, DEMO, answerText, startSimulator } from '../simulator';
 
@@ -814,5 +816,421 @@ describe('simulator controls', () => {
 		);
 		expect(rest).not.toContain('[DONE]');
 		await own.close(); // idempotent
+	});
+});
+
+describe('user-initiated OAuth (authorization code + PKCE)', () => {
+	const REDIRECT = 'http://127.0.0.1:5678/rest/oauth2-credential/callback';
+	const [ADA, SAM] = DEMO.oauthUsers;
+
+	interface Pkce {
+		verifier: string;
+		challenge: string;
+	}
+	interface UserTokens {
+		access_token: string;
+		token_type: string;
+		expires_in: number;
+		refresh_token: string;
+		scope?: string;
+	}
+
+	function pkce(): Pkce {
+		const verifier = randomBytes(32).toString('base64url'); // 43 characters, as RFC 7636 asks
+		return { verifier, challenge: createHash('sha256').update(verifier, 'ascii').digest('base64url') };
+	}
+
+	function authorizeParams(challenge: string, extra: Record<string, string> = {}): Record<string, string> {
+		return {
+			response_type: 'code',
+			client_id: DEMO.userOauthClientId,
+			redirect_uri: REDIRECT,
+			state: 'state-1',
+			code_challenge: challenge,
+			code_challenge_method: 'S256',
+			...extra,
+		};
+	}
+
+	async function authorizePage(params: Record<string, string>): Promise<Response> {
+		return fetch(`${sim.url}/oauth/v1/authorize/?${new URLSearchParams(params).toString()}`, { redirect: 'manual' });
+	}
+
+	/** What the sign-in page's button posts. */
+	async function signIn(params: Record<string, string>, userId: number): Promise<Response> {
+		return fetch(`${sim.url}/oauth/v1/authorize/`, {
+			method: 'POST',
+			headers: FORM,
+			redirect: 'manual',
+			body: new URLSearchParams({ ...params, user_id: String(userId) }).toString(),
+		});
+	}
+
+	function basic(id: string, secret: string): Record<string, string> {
+		return { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` };
+	}
+
+	const CLIENT_BASIC = (): Record<string, string> => basic(DEMO.userOauthClientId, DEMO.userOauthClientSecret);
+	const CLIENT_BODY = (): Record<string, string> => ({ client_id: DEMO.userOauthClientId, client_secret: DEMO.userOauthClientSecret });
+
+	async function tokenRequest(body: Record<string, string>, headers: Record<string, string> = CLIENT_BASIC()): Promise<Response> {
+		return fetch(`${sim.url}/oauth/v1/token/`, {
+			method: 'POST',
+			headers: { ...FORM, ...headers },
+			body: new URLSearchParams(body).toString(),
+		});
+	}
+
+	/** Signs `userId` in and returns the code and the PKCE pair. */
+	async function codeFor(userId: number, extra: Record<string, string> = {}): Promise<{ code: string; pair: Pkce }> {
+		const pair = pkce();
+		const res = await signIn(authorizeParams(pair.challenge, extra), userId);
+		expect(res.status).toBe(302);
+		const code = new URL(res.headers.get('location') ?? '').searchParams.get('code');
+		expect(code).toEqual(expect.any(String));
+		return { code: code as string, pair };
+	}
+
+	async function signInFully(userId: number): Promise<UserTokens> {
+		const { code, pair } = await codeFor(userId);
+		const res = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: pair.verifier });
+		expect(res.status).toBe(200);
+		return (await res.json()) as UserTokens;
+	}
+
+	async function refresh(refreshToken: string, headers?: Record<string, string>): Promise<Response> {
+		return tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken }, headers);
+	}
+
+	async function answerFor(token: string): Promise<ParsedStream> {
+		return runStream(token, 'default/catalog_search_agent', { message: 'Who am I?' });
+	}
+
+	// Started options (user OAuth lifetimes, redirect URIs), empty request log and warehouse credentials.
+	beforeEach(() => sim.reset());
+	afterEach(() => sim.reset());
+
+	it('runs the whole flow: sign-in page, 302 with code and state, code + verifier → tokens, userinfo', async () => {
+		const pair = pkce();
+		const state = 'eyJ0b2tlbiI6ImErYi9jPSJ9 &x=é'; // n8n's state is opaque; it must come back unchanged
+		const params = authorizeParams(pair.challenge, { state, scope: 'openid' });
+
+		const page = await authorizePage(params);
+		expect(page.status).toBe(200);
+		expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+		const html = await page.text();
+		for (const user of DEMO.oauthUsers) {
+			expect(html).toContain(user.displayName);
+			expect(html).toContain(`id="sign-in-${user.id}" name="user_id" value="${user.id}"`);
+		}
+		expect(html).toContain('method="post" action="/oauth/v1/authorize/"');
+		expect(html).toContain(`name="code_challenge" value="${pair.challenge}"`);
+
+		const submitted = await signIn(params, ADA.id);
+		expect(submitted.status).toBe(302);
+		const location = new URL(submitted.headers.get('location') ?? '');
+		expect(`${location.origin}${location.pathname}`).toBe(REDIRECT);
+		expect(location.searchParams.get('state')).toBe(state);
+		const code = location.searchParams.get('code') ?? '';
+		expect(code).not.toBe('');
+		expect(sim.counters.userAuthorizations).toBe(1);
+
+		const res = await tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: pair.verifier });
+		expect(res.status).toBe(200);
+		expect(res.headers.get('cache-control')).toBe('no-store');
+		const tokens = (await res.json()) as UserTokens;
+		expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'openid' });
+		expect(tokens.refresh_token).toEqual(expect.any(String));
+		expect(decodeJwtPayload(tokens.access_token)).toMatchObject({ sub: String(ADA.id), client_id: DEMO.userOauthClientId });
+		expect(sim.counters.userTokenMints).toBe(1);
+		expect(sim.counters.tokensMinted).toBe(1);
+
+		const me = await userinfo(bearer(tokens.access_token));
+		expect(me.status).toBe(200);
+		expect(await me.json()).toMatchObject({ id: ADA.id, username: ADA.username, display_name: 'Ada Analyst' });
+
+		expect(sim.requestLog.map((e) => `${e.method} ${e.path} ${e.status}`)).toEqual([
+			'GET /oauth/v1/authorize/ 200',
+			'POST /oauth/v1/authorize/ 302',
+			'POST /oauth/v1/token/ 200',
+			'GET /integration/v1/userinfo/ 200',
+		]);
+		expect(sim.counters.requests.userAuthorize).toBe(2);
+		expect(sim.counters.requests.userToken).toBe(1);
+	});
+
+	it('authenticates the client by client_secret in the body as well as by HTTP Basic', async () => {
+		const { code, pair } = await codeFor(SAM.id);
+		const res = await tokenRequest(
+			{ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: pair.verifier, ...CLIENT_BODY() },
+			{},
+		);
+		expect(res.status).toBe(200);
+		const tokens = (await res.json()) as UserTokens;
+		const rotated = await refresh(tokens.refresh_token, {});
+		expect(rotated.status).toBe(401); // no client authentication at all
+		const withBody = await tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...CLIENT_BODY() }, {});
+		expect(withBody.status).toBe(200);
+	});
+
+	it('works with n8n\'s own OAuth2 client (@n8n/client-oauth2), header and body authentication', async () => {
+		for (const authentication of ['header', 'body'] as const) {
+			const pair = pkce();
+			const client = new ClientOAuth2({
+				clientId: DEMO.userOauthClientId,
+				clientSecret: DEMO.userOauthClientSecret,
+				accessTokenUri: `${sim.url}/oauth/v1/token/`,
+				authorizationUri: `${sim.url}/oauth/v1/authorize/`,
+				redirectUri: REDIRECT,
+				scopes: [],
+				state: `n8n-state-${authentication}`,
+				authentication,
+				query: { code_challenge: pair.challenge, code_challenge_method: 'S256' },
+			});
+			const params = Object.fromEntries(new URL(client.code.getUri()).searchParams);
+			expect((await authorizePage(params)).status).toBe(200);
+			const callback = (await signIn(params, SAM.id)).headers.get('location') ?? '';
+
+			// What n8n's OAuth2 callback does (oauth2-credential.controller): PKCE verifier in the body;
+			// for 'body' authentication the client id and secret too, and no Basic header.
+			const body: Record<string, string> = { code_verifier: pair.verifier };
+			const getTokenClient = authentication === 'body'
+				? new ClientOAuth2({ ...client.options, clientSecret: undefined })
+				: client;
+			if (authentication === 'body') Object.assign(body, CLIENT_BODY());
+			const token = await getTokenClient.code.getToken(callback, { body });
+			expect(token.tokenType).toBe('bearer');
+			const me = await userinfo(bearer(token.accessToken));
+			expect(await me.json()).toMatchObject({ id: SAM.id, display_name: 'Sam Steward' });
+
+			const refreshed = await token.refresh({ ...client.options, authentication });
+			expect(refreshed.accessToken).not.toBe(token.accessToken);
+			expect(refreshed.refreshToken).not.toBe(token.refreshToken);
+		}
+		expect(sim.counters.userTokenMints).toBe(2);
+		expect(sim.counters.userRefreshes).toBe(2);
+	});
+
+	it('refuses bad authorization requests with a 400 page, never a redirect', async () => {
+		const { challenge } = pkce();
+		const cases: Array<[string, Record<string, string>]> = [
+			['unlisted redirect_uri', authorizeParams(challenge, { redirect_uri: 'http://evil.example/rest/oauth2-credential/callback' })],
+			['not n8n\'s callback path', authorizeParams(challenge, { redirect_uri: 'http://127.0.0.1:5678/steal' })],
+			['missing redirect_uri', authorizeParams(challenge, { redirect_uri: '' })],
+			['unknown client', authorizeParams(challenge, { client_id: 'who-dis' })],
+			['missing code_challenge', authorizeParams('', {})],
+			['plain method', authorizeParams(challenge, { code_challenge_method: 'plain' })],
+			['no method', (({ code_challenge_method: _m, ...rest }) => rest)(authorizeParams(challenge))],
+			['token response type', authorizeParams(challenge, { response_type: 'token' })],
+		];
+		for (const [label, params] of cases) {
+			for (const res of [await authorizePage(params), await signIn(params, ADA.id)]) {
+				expect({ label, status: res.status, location: res.headers.get('location') }).toEqual({ label, status: 400, location: null });
+				expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+				expect(await res.text()).toContain('Sign-in request refused');
+			}
+		}
+		// An unknown user on the form is refused the same way.
+		expect((await signIn(authorizeParams(challenge), 9999)).status).toBe(400);
+		expect(sim.counters.userAuthorizations).toBe(0);
+	});
+
+	it('accepts localhost on any port and a path prefix by default, and only the listed URIs when set', async () => {
+		const { challenge } = pkce();
+		const prefixed = 'http://localhost:40123/n8n/rest/oauth2-credential/callback';
+		expect((await authorizePage(authorizeParams(challenge, { redirect_uri: prefixed }))).status).toBe(200);
+		expect((await authorizePage(authorizeParams(challenge, { redirect_uri: 'https://127.0.0.1/rest/oauth2-credential/callback' }))).status).toBe(400);
+
+		sim.options.userOauthRedirectUris = ['https://n8n.example.com/rest/oauth2-credential/callback'];
+		expect((await authorizePage(authorizeParams(challenge, { redirect_uri: prefixed }))).status).toBe(400);
+		const listed = await signIn(authorizeParams(challenge, { redirect_uri: 'https://n8n.example.com/rest/oauth2-credential/callback' }), ADA.id);
+		expect(listed.status).toBe(302);
+		expect(listed.headers.get('location')).toMatch(/^https:\/\/n8n\.example\.com\/rest\/oauth2-credential\/callback\?code=[^&]+&state=state-1$/);
+	});
+
+	it('redirects with error=access_denied and the state when the user denies', async () => {
+		const { challenge } = pkce();
+		const res = await fetch(`${sim.url}/oauth/v1/authorize/`, {
+			method: 'POST',
+			headers: FORM,
+			redirect: 'manual',
+			body: new URLSearchParams({ ...authorizeParams(challenge), decision: 'deny' }).toString(),
+		});
+		expect(res.status).toBe(302);
+		const location = new URL(res.headers.get('location') ?? '');
+		expect(location.searchParams.get('error')).toBe('access_denied');
+		expect(location.searchParams.get('state')).toBe('state-1');
+		expect(location.searchParams.has('code')).toBe(false);
+	});
+
+	it('refuses a wrong verifier, a wrong redirect_uri, a reused or expired code, and a wrong client', async () => {
+		const exchange = (code: string, verifier: string, extra: Record<string, string> = {}, headers?: Record<string, string>) =>
+			tokenRequest({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, ...extra }, headers);
+
+		// Wrong verifier; the code is spent by the attempt.
+		const first = await codeFor(ADA.id);
+		const wrong = await exchange(first.code, pkce().verifier);
+		expect(wrong.status).toBe(400);
+		expect(await wrong.json()).toEqual({ error: 'invalid_grant', error_description: expect.stringContaining('code_verifier') });
+		expect((await exchange(first.code, first.pair.verifier)).status).toBe(400);
+
+		// Reuse of a code that worked.
+		const second = await codeFor(ADA.id);
+		expect((await exchange(second.code, second.pair.verifier)).status).toBe(200);
+		const reused = await exchange(second.code, second.pair.verifier);
+		expect(reused.status).toBe(400);
+		expect(await reused.json()).toEqual({ error: 'invalid_grant', error_description: expect.stringContaining('already used') });
+
+		// redirect_uri other than the one the code was issued for.
+		const third = await codeFor(ADA.id);
+		const moved = await exchange(third.code, third.pair.verifier, { redirect_uri: 'http://127.0.0.1:9999/rest/oauth2-credential/callback' });
+		expect(moved.status).toBe(400);
+		expect(((await moved.json()) as { error: string }).error).toBe('invalid_grant');
+
+		// Wrong client secret → 401 invalid_client (the code is not touched), then the right one works.
+		const fourth = await codeFor(ADA.id);
+		const badClient = await exchange(fourth.code, fourth.pair.verifier, {}, basic(DEMO.userOauthClientId, 'nope'));
+		expect(badClient.status).toBe(401);
+		expect(badClient.headers.get('www-authenticate')).toContain('Basic');
+		expect(await badClient.json()).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
+		// The machine-to-machine client is another registration: not a user OAuth client.
+		expect((await exchange(fourth.code, fourth.pair.verifier, {}, basic(DEMO.clientId, DEMO.clientSecret))).status).toBe(401);
+		expect((await exchange(fourth.code, fourth.pair.verifier)).status).toBe(200);
+
+		// Missing fields and grant types.
+		const missing = await tokenRequest({ grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT });
+		expect(missing.status).toBe(400);
+		expect(await missing.json()).toEqual({ error: 'invalid_request', error_description: 'Missing code_verifier parameter.' });
+		expect((await tokenRequest({ grant_type: 'password' })).status).toBe(400);
+
+		// Codes expire (userCodeLifetimeSeconds, read when the code is issued).
+		sim.options.userCodeLifetimeSeconds = 0.05;
+		const stale = await codeFor(ADA.id);
+		await new Promise((resolve) => setTimeout(resolve, 80));
+		expect((await exchange(stale.code, stale.pair.verifier)).status).toBe(400);
+
+		expect(sim.counters.userTokenMints).toBe(2);
+	});
+
+	it('rotates refresh tokens: a new pair each time, the old refresh token dead after first use', async () => {
+		const start = await signInFully(ADA.id);
+		const res = await refresh(start.refresh_token);
+		expect(res.status).toBe(200);
+		const next = (await res.json()) as UserTokens;
+		expect(next).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
+		expect(next.access_token).not.toBe(start.access_token);
+		expect(next.refresh_token).not.toBe(start.refresh_token);
+		expect((await userinfo(bearer(next.access_token))).status).toBe(200);
+
+		const third = (await (await refresh(next.refresh_token)).json()) as UserTokens;
+		expect((await userinfo(bearer(third.access_token))).status).toBe(200);
+		expect(sim.counters.userRefreshes).toBe(2);
+		expect(sim.counters.tokensMinted).toBe(3);
+
+		// Unknown refresh token, and one presented by another (registered) client.
+		const unknown = await refresh('no-such-refresh-token');
+		expect(unknown.status).toBe(400);
+		expect(((await unknown.json()) as { error: string }).error).toBe('invalid_grant');
+		sim.options.userOauthClients['other-user-client'] = 'other-secret';
+		const foreign = await refresh(third.refresh_token, basic('other-user-client', 'other-secret'));
+		expect(foreign.status).toBe(400);
+		expect(await foreign.json()).toEqual({ error: 'invalid_grant', error_description: expect.stringContaining('another client') });
+		expect((await refresh(third.refresh_token)).status).toBe(200); // not spent by the foreign attempt
+	});
+
+	it('revokes the whole sign-in when a spent refresh token comes back', async () => {
+		const start = await signInFully(SAM.id);
+		const rotated = (await (await refresh(start.refresh_token)).json()) as UserTokens;
+		const newest = (await (await refresh(rotated.refresh_token)).json()) as UserTokens;
+		expect((await userinfo(bearer(newest.access_token))).status).toBe(200);
+		const other = await signInFully(ADA.id); // another sign-in is not touched
+
+		const reuse = await refresh(start.refresh_token);
+		expect(reuse.status).toBe(400);
+		expect(await reuse.json()).toEqual({ error: 'invalid_grant', error_description: expect.stringContaining('revoked') });
+		expect(sim.counters.userFamiliesRevoked).toBe(1);
+
+		for (const token of [start.access_token, rotated.access_token, newest.access_token]) {
+			const res = await userinfo(bearer(token));
+			expect(res.status).toBe(401);
+			expect((await stream(token, 'default/catalog_search_agent', { message: 'hi' })).status).toBe(401);
+		}
+		const dead = await refresh(newest.refresh_token);
+		expect(dead.status).toBe(400);
+		expect(((await dead.json()) as { error: string }).error).toBe('invalid_grant');
+		expect(sim.counters.userFamiliesRevoked).toBe(1);
+
+		expect((await userinfo(bearer(other.access_token))).status).toBe(200);
+		expect((await refresh(other.refresh_token)).status).toBe(200);
+	});
+
+	it('expires access and refresh tokens after their lifetimes (read at mint time)', async () => {
+		sim.options.userAccessTokenLifetimeSeconds = 0.05;
+		sim.options.userRefreshTokenLifetimeSeconds = 0.05;
+		const tokens = await signInFully(ADA.id);
+		expect(tokens.expires_in).toBe(0.05);
+		sim.options.userAccessTokenLifetimeSeconds = 3600;
+		await new Promise((resolve) => setTimeout(resolve, 80));
+		expect((await userinfo(bearer(tokens.access_token))).status).toBe(401);
+		const res = await refresh(tokens.refresh_token);
+		expect(res.status).toBe(400);
+		expect(await res.json()).toEqual({ error: 'invalid_grant', error_description: expect.stringContaining('expired') });
+	});
+
+	it('answers as the signed-in user on Agent Studio, tools and chat messages', async () => {
+		const ada = await signInFully(ADA.id);
+		const sam = await signInFully(SAM.id);
+
+		const adaAnswer = await answerFor(ada.access_token);
+		const samAnswer = await answerFor(sam.access_token);
+		const last = (parsed: ParsedStream) => parsed.events[parsed.events.length - 1];
+		expect(textOf(last(adaAnswer))).toBe(answerText('Who am I?', 'Catalog Search Agent', 1, 'Ada Analyst'));
+		expect(textOf(last(samAnswer))).toBe(answerText('Who am I?', 'Catalog Search Agent', 1, 'Sam Steward'));
+		expect(textOf(last(adaAnswer))).toContain('for Ada Analyst');
+		expect((last(adaAnswer) as StreamEvent & { user?: unknown }).user).toEqual({ id: ADA.id, username: ADA.username, display_name: 'Ada Analyst' });
+
+		// A client-credentials token keeps the old answer, without a user.
+		const machine = await answerFor(await mintOAuth());
+		expect(textOf(last(machine))).toBe(answerText('Who am I?', 'Catalog Search Agent', 1));
+		expect((last(machine) as StreamEvent & { user?: unknown }).user).toBeUndefined();
+
+		const agents = await fetch(`${sim.url}/ai/api/v1/config/agent`, { headers: bearer(sam.access_token) });
+		expect(agents.status).toBe(200);
+		const tools = await fetch(`${sim.url}/ai/api/v1/config/tool`, { headers: bearer(sam.access_token) });
+		expect(tools.status).toBe(200);
+		const toolRun = await fetch(`${sim.url}/ai/api/v1/chats/tool/default/get_data_sources_tool/stream`, {
+			method: 'POST',
+			headers: { ...bearer(sam.access_token), ...JSON_TYPE },
+			body: '{}',
+		});
+		expect(toolRun.status).toBe(200);
+		const toolEvents = parseSse(await toolRun.text()).events as Array<StreamEvent & { user?: { display_name: string } }>;
+		expect(toolEvents.map((e) => e.user?.display_name)).toEqual(['Sam Steward', 'Sam Steward']);
+
+		const messages = await fetch(`${sim.url}/ai/api/v1/chats/${adaAnswer.events[0].chat_id}/messages`, { headers: bearer(ada.access_token) });
+		expect(messages.status).toBe(200);
+		expect(JSON.stringify(await messages.json())).toContain('for Ada Analyst');
+	});
+
+	it('refuses user tokens on warehouse credentials with 403 and says which credential it needs', async () => {
+		const { access_token: token } = await signInFully(ADA.id);
+		const res = await fetch(`${sim.url}/api/v2/auth/credentials/`, {
+			method: 'POST',
+			headers: { ...JSON_TYPE, ...bearer(token) },
+			body: JSON.stringify({ state: 's', username: 'u', dp_id: 'dp', password: 'p' }),
+		});
+		expect(res.status).toBe(403);
+		const body = (await res.json()) as { detail: string; code: string };
+		expect(body.code).toBe('user_token_not_allowed');
+		expect(body.detail).toMatch(/OAuth client \(client credentials\)/);
+		expect(sim.warehouseCredentials).toEqual([]);
+	});
+
+	it('user tokens fall with revokeAllTokens(), like every access token', async () => {
+		const tokens = await signInFully(ADA.id);
+		sim.revokeAllTokens();
+		expect((await userinfo(bearer(tokens.access_token))).status).toBe(401);
+		// The refresh token survives, as for the other kinds.
+		expect((await refresh(tokens.refresh_token)).status).toBe(200);
 	});
 });

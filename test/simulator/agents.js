@@ -116,9 +116,11 @@ function listAgents({ search, limit, offset }) {
  * @param {string} message
  * @param {string} agentName
  * @param {number} turn 1-based turn in the chat
+ * @param {string} [askedBy] the signed-in user's display name (user OAuth tokens only)
  */
-function answerText(message, agentName, turn) {
-	return `Answer to "${message}" from ${agentName} (turn ${turn}) → terminé`;
+function answerText(message, agentName, turn, askedBy) {
+	const forWhom = askedBy ? ` for ${askedBy}` : '';
+	return `Answer to "${message}" from ${agentName} (turn ${turn})${forWhom} → terminé`;
 }
 
 /**
@@ -127,9 +129,10 @@ function answerText(message, agentName, turn) {
  * @param {Agent} agent
  * @param {string} message
  * @param {number} turn
+ * @param {string} [askedBy]
  */
-function finalAnswer(agent, message, turn) {
-	const text = answerText(message, agent.name, turn);
+function finalAnswer(agent, message, turn, askedBy) {
+	const text = answerText(message, agent.name, turn, askedBy);
 	return agent.answerFormat === 'json' ? JSON.stringify({ answer: text, turn }) : text;
 }
 

@@ -10,6 +10,8 @@ const { bearerToken, sendJson } = require('./http');
 
 const NO_CREDENTIALS = 'Authentication credentials were not provided.';
 const INVALID_TOKEN = 'Invalid token.';
+/** OAuth JWTs: a client's (client credentials) and a signed-in user's (authorization code + PKCE). */
+const OAUTH_KINDS = /** @type {const} */ (['oauth', 'user']);
 
 /**
  * @param {import('./context').RouteContext} ctx
@@ -20,7 +22,9 @@ function unauthorized(ctx, detail) {
 }
 
 /**
- * Agent Studio and the credentials API take only the OAuth JWT as a bearer.
+ * Agent Studio and the credentials API take only an OAuth JWT as a bearer: an
+ * OAuth client's (client credentials) or a signed-in user's (authorization
+ * code; `kind: 'user'`, which /api/v2/auth/credentials/ then refuses itself).
  * The SDK sends `TOKEN` alongside the bearer; a TOKEN header alone is refused
  * with a message that says why.
  *
@@ -34,7 +38,7 @@ function requireOAuthBearer(ctx, tokenOnlyDetail = 'Agent Studio endpoints requi
 		unauthorized(ctx, ctx.req.headers.token ? tokenOnlyDetail : NO_CREDENTIALS);
 		return null;
 	}
-	const found = ctx.sim.tokens.lookup(token, ['oauth']);
+	const found = ctx.sim.tokens.lookup(token, OAUTH_KINDS);
 	if (found.status !== 'valid') {
 		unauthorized(ctx, INVALID_TOKEN);
 		return null;
@@ -44,7 +48,8 @@ function requireOAuthBearer(ctx, tokenOnlyDetail = 'Agent Studio endpoints requi
 
 /**
  * The catalog's /integration API: a `TOKEN` header (API access token) takes
- * precedence over the bearer, as on Alation; the bearer must be an OAuth JWT.
+ * precedence over the bearer, as on Alation; the bearer must be an OAuth JWT
+ * (a client's or a signed-in user's).
  *
  * @param {import('./context').RouteContext} ctx
  * @returns {import('./tokens').TokenEntry | null}
@@ -59,8 +64,8 @@ function requireCatalogCaller(ctx) {
 	}
 	// The SDK puts the OAuth JWT in TOKEN too, so TOKEN accepts both kinds.
 	const found = tokenHeader
-		? ctx.sim.tokens.lookup(tokenHeader.trim(), ['apiAccess', 'oauth'])
-		: ctx.sim.tokens.lookup(bearer, ['oauth']);
+		? ctx.sim.tokens.lookup(tokenHeader.trim(), ['apiAccess', ...OAUTH_KINDS])
+		: ctx.sim.tokens.lookup(bearer, OAUTH_KINDS);
 	if (found.status !== 'valid') {
 		unauthorized(ctx, INVALID_TOKEN);
 		return null;

@@ -9,6 +9,7 @@
  * @property {import('./types').SimulatorOptions} options  live; read at the moment of use
  * @property {import('./types').Counters} counters
  * @property {import('./tokens').TokenStore} tokens
+ * @property {import('./user-oauth').UserOAuthStore} userOauth  codes, refresh tokens and sign-ins of user OAuth
  * @property {import('./chats').ChatStore} chats
  * @property {import('./chats').AssetStore} assets
  * @property {{ list: import('./types').WarehouseCredential[], nextId: number }} warehouse

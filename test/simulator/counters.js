@@ -17,6 +17,8 @@ const ROUTE_NAMES = Object.freeze([
 	'keycloakToken',
 	'aiConnectionTypes',
 	'introspect',
+	'userAuthorize',
+	'userToken',
 	'notFound',
 ]);
 
@@ -43,6 +45,10 @@ function resetCounters(counters) {
 	counters.apiAccessTokenMints = 0;
 	counters.keycloakMints = 0;
 	counters.refreshTokensCreated = 0;
+	counters.userAuthorizations = 0;
+	counters.userTokenMints = 0;
+	counters.userRefreshes = 0;
+	counters.userFamiliesRevoked = 0;
 	counters.unauthorized = 0;
 	counters.connections = 0;
 	for (const name of ROUTE_NAMES) counters.requests[name] = 0;

@@ -20,6 +20,12 @@ const DEMO = Object.freeze({
 	keycloakClientSecret: 'dc-secret',
 	keycloakUsername: 'analyst',
 	keycloakPassword: 'analyst-password',
+	userOauthClientId: 'demo-user-oauth-client',
+	userOauthClientSecret: 'demo-user-oauth-secret',
+	oauthUsers: Object.freeze([
+		Object.freeze({ id: 2001, username: 'ada@example.com', displayName: 'Ada Analyst', role: 'Explorer' }),
+		Object.freeze({ id: 2002, username: 'sam@example.com', displayName: 'Sam Steward', role: 'Steward' }),
+	]),
 });
 
 module.exports = { DEMO };

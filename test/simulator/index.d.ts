@@ -5,6 +5,7 @@ export type {
 	AgentSummary,
 	Counters,
 	Demo,
+	DemoUser,
 	FaultAnswer,
 	FaultRecord,
 	FaultRegistry,
@@ -28,7 +29,7 @@ export declare const AGENTS: readonly AgentSummary[];
 /** The tool catalogue served by GET /ai/api/v1/config/tool (built-in tools and one custom tool). */
 export declare const TOOLS: readonly ToolSummary[];
 
-/** The deterministic answer text an agent gives on a turn (before any JSON wrapping). */
-export declare function answerText(message: string, agentName: string, turn: number): string;
+/** The deterministic answer text an agent gives on a turn (before any JSON wrapping); `askedBy`: the signed-in user's display name (user OAuth tokens). */
+export declare function answerText(message: string, agentName: string, turn: number, askedBy?: string): string;
 
 export declare function startSimulator(options?: Partial<SimulatorOptions>): Promise<Simulator>;

@@ -13,6 +13,7 @@ const { boundedBody, formatLine, recordRequest } = require('./request-log');
 const { matchRoute } = require('./router');
 const { TokenStore } = require('./tokens');
 const { TOOLS } = require('./tools');
+const { UserOAuthStore } = require('./user-oauth');
 
 /**
  * A loopback Alation (Agent Studio) server for tests, the demo and benchmarks.
@@ -31,7 +32,26 @@ const DEFAULTS = Object.freeze({
 	quiet: true,
 	maxBodyBytes: 1024 * 1024,
 	oauthClients: Object.freeze({ [DEMO.clientId]: DEMO.clientSecret }),
+	userOauthClients: Object.freeze({ [DEMO.userOauthClientId]: DEMO.userOauthClientSecret }),
+	userOauthRedirectUris: undefined,
+	userAccessTokenLifetimeSeconds: 3600, // Alation: 1 hour to 3 days
+	userRefreshTokenLifetimeSeconds: 30 * 24 * 3600, // Alation: 3 to 180 days
+	userCodeLifetimeSeconds: 60,
 });
+
+/**
+ * Copies of the options' objects, so a test that edits `sim.options.userOauthClients` (say) changes
+ * neither the defaults nor what `reset()` goes back to.
+ *
+ * @param {import('./types').SimulatorOptions} options
+ */
+function ownCopies(options) {
+	return {
+		oauthClients: { ...options.oauthClients },
+		userOauthClients: { ...options.userOauthClients },
+		userOauthRedirectUris: options.userOauthRedirectUris === undefined ? undefined : [...options.userOauthRedirectUris],
+	};
+}
 
 /**
  * Reports which request a status belongs to the moment headers are written,
@@ -63,11 +83,8 @@ function resolveOptions(overrides = {}) {
 	/** @type {Record<string, unknown>} */
 	const defined = {};
 	for (const [key, value] of Object.entries(overrides)) if (value !== undefined) defined[key] = value;
-	const options = /** @type {import('./types').SimulatorOptions} */ ({
-		...DEFAULTS,
-		oauthClients: { ...DEFAULTS.oauthClients },
-		...defined,
-	});
+	const options = /** @type {import('./types').SimulatorOptions} */ ({ ...DEFAULTS, ...defined });
+	Object.assign(options, ownCopies(options));
 	if (options.streamStyle !== 'snapshot' && options.streamStyle !== 'delta') {
 		throw new TypeError(`streamStyle must be 'snapshot' or 'delta', got ${String(options.streamStyle)}`);
 	}
@@ -80,7 +97,7 @@ function resolveOptions(overrides = {}) {
  */
 async function startSimulator(overrides) {
 	const options = resolveOptions(overrides);
-	const started = Object.freeze({ ...options, oauthClients: Object.freeze({ ...options.oauthClients }) });
+	const started = Object.freeze({ ...options, ...ownCopies(options) });
 	const tokens = new TokenStore();
 	const now = Date.now();
 	tokens.addRefreshToken(
@@ -100,6 +117,7 @@ async function startSimulator(overrides) {
 		options,
 		counters,
 		tokens,
+		userOauth: new UserOAuthStore(),
 		chats: new ChatStore(),
 		assets: new AssetStore(),
 		warehouse: { list: [], nextId: 0 },
@@ -200,7 +218,7 @@ async function startSimulator(overrides) {
 		warehouseCredentials: state.warehouse.list,
 		reset() {
 			// The options it started with (a test may have changed them), nothing queued, nothing counted.
-			Object.assign(options, started, { oauthClients: { ...started.oauthClients } });
+			Object.assign(options, started, ownCopies(started));
 			faults.clear();
 			intercepts.clear();
 			resetCounters(counters);

@@ -8,6 +8,7 @@ const { aiConnectionTypes, keycloakToken } = require('./routes/keycloak');
 const { introspect } = require('./routes/introspect');
 const { notFound } = require('./routes/not-found');
 const { oauthToken } = require('./routes/oauth');
+const { authorizePage, authorizeSubmit, userToken } = require('./routes/user-oauth');
 const { chatMessages, toolList, toolStream } = require('./routes/tools');
 const { warehouseCredentials } = require('./routes/warehouse');
 
@@ -26,6 +27,9 @@ const { warehouseCredentials } = require('./routes/warehouse');
 /** @type {readonly Route[]} */
 const ROUTES = Object.freeze([
 	{ name: 'oauthToken', method: 'POST', pattern: /^\/oauth\/v2\/token\/?$/, handler: oauthToken },
+	{ name: 'userAuthorize', method: 'GET', pattern: /^\/oauth\/v1\/authorize\/?$/, handler: authorizePage },
+	{ name: 'userAuthorize', method: 'POST', pattern: /^\/oauth\/v1\/authorize\/?$/, handler: authorizeSubmit },
+	{ name: 'userToken', method: 'POST', pattern: /^\/oauth\/v1\/token\/?$/, handler: userToken },
 	{ name: 'introspect', method: 'POST', pattern: /^\/oauth\/v2\/introspect\/?$/, handler: introspect },
 	{ name: 'createRefreshToken', method: 'POST', pattern: /^\/integration\/v1\/createRefreshToken\/?$/, handler: createRefreshToken },
 	{ name: 'createAPIAccessToken', method: 'POST', pattern: /^\/integration\/v1\/createAPIAccessToken\/?$/, handler: createAPIAccessToken },

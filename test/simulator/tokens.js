@@ -8,13 +8,15 @@ const crypto = require('node:crypto');
  * looking its token up here, never by checking a signature, which is what lets
  * the simulator invalidate, expire and revoke tokens exactly like Alation does.
  *
- * @typedef {'oauth' | 'apiAccess' | 'keycloak'} TokenKind
+ * @typedef {'oauth' | 'apiAccess' | 'keycloak' | 'user'} TokenKind  'user': user-initiated OAuth (authorization code)
  *
  * @typedef {object} TokenEntry
  * @property {TokenKind} kind
- * @property {string} owner      client id (oauth, keycloak client_credentials), user id or username
+ * @property {string} owner      client id (oauth, keycloak client_credentials), user id (apiAccess, user) or username
  * @property {number} issuedAt   epoch ms
  * @property {number} expiresAt  epoch ms
+ * @property {string} [family]   user tokens: the sign-in they descend from (revoked together)
+ * @property {string} [clientId] user tokens: the OAuth client they were issued to
  *
  * @typedef {object} RefreshTokenEntry
  * @property {number} userId
@@ -49,9 +51,11 @@ class TokenStore {
 	 * @param {number} spec.lifetimeSeconds
 	 * @param {boolean} spec.invalidatePrevious Alation's rule: a new token for the same owner kills the old one
 	 * @param {number} [spec.now]
+	 * @param {string} [spec.family]
+	 * @param {string} [spec.clientId]
 	 * @returns {TokenEntry}
 	 */
-	add({ token, kind, owner, lifetimeSeconds, invalidatePrevious, now = Date.now() }) {
+	add({ token, kind, owner, lifetimeSeconds, invalidatePrevious, now = Date.now(), family, clientId }) {
 		const key = `${kind}\u0000${owner}`;
 		if (invalidatePrevious) {
 			const previous = this.#latest.get(key);
@@ -59,6 +63,8 @@ class TokenStore {
 		}
 		/** @type {TokenEntry} */
 		const entry = { kind, owner, issuedAt: now, expiresAt: now + lifetimeSeconds * 1000 };
+		if (family !== undefined) entry.family = family;
+		if (clientId !== undefined) entry.clientId = clientId;
 		this.#access.set(token, entry);
 		this.#latest.set(key, token);
 		evictOldest(this.#access, MAX_ACCESS_TOKENS);
@@ -87,6 +93,22 @@ class TokenStore {
 	revokeAllAccessTokens() {
 		this.#access.clear();
 		this.#latest.clear();
+	}
+
+	/**
+	 * Every access token of one user OAuth sign-in becomes invalid.
+	 *
+	 * @param {string} family
+	 * @returns {number} how many were still stored
+	 */
+	revokeFamily(family) {
+		let count = 0;
+		for (const [token, entry] of this.#access) {
+			if (entry.family !== family) continue;
+			this.#access.delete(token);
+			count += 1;
+		}
+		return count;
 	}
 
 	/**

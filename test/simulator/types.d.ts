@@ -15,6 +15,18 @@ export interface Demo {
 	keycloakClientSecret: string;
 	keycloakUsername: string;
 	keycloakPassword: string;
+	/** The user-initiated OAuth (authorization code + PKCE) client a Server Admin registered. */
+	userOauthClientId: string;
+	userOauthClientSecret: string;
+	/** Who can sign in on GET /oauth/v1/authorize/. */
+	oauthUsers: readonly DemoUser[];
+}
+
+export interface DemoUser {
+	id: number;
+	username: string;
+	displayName: string;
+	role: string;
 }
 
 export type StreamStyle = 'snapshot' | 'delta';
@@ -39,6 +51,20 @@ export interface SimulatorOptions {
 	maxBodyBytes: number;
 	/** Accepted OAuth clients (client_id → client_secret). */
 	oauthClients: Record<string, string>;
+	/** Registered user-initiated OAuth clients (client_id → client_secret); confidential, PKCE (S256) required. */
+	userOauthClients: Record<string, string>;
+	/**
+	 * Redirect URIs the user OAuth clients may use, compared exactly. Unset (the default): any
+	 * http://127.0.0.1[:port] or http://localhost[:port] URI whose path ends in /rest/oauth2-credential/callback
+	 * (n8n's OAuth2 callback).
+	 */
+	userOauthRedirectUris?: string[];
+	/** Lifetime of user OAuth access tokens, read at mint time (Alation: 1 hour to 3 days). Default 3600. */
+	userAccessTokenLifetimeSeconds: number;
+	/** Lifetime of user OAuth refresh tokens, read at mint time (Alation: 3 to 180 days). Default 30 days. */
+	userRefreshTokenLifetimeSeconds: number;
+	/** Lifetime of an authorization code, read at issue time. Default 60. */
+	userCodeLifetimeSeconds: number;
 }
 
 export type RouteName =
@@ -56,6 +82,8 @@ export type RouteName =
 	| 'keycloakToken'
 	| 'aiConnectionTypes'
 	| 'introspect'
+	| 'userAuthorize'
+	| 'userToken'
 	| 'notFound';
 
 export interface Counters {
@@ -64,6 +92,14 @@ export interface Counters {
 	apiAccessTokenMints: number;
 	keycloakMints: number;
 	refreshTokensCreated: number;
+	/** Authorization codes issued by the sign-in page (POST /oauth/v1/authorize/). */
+	userAuthorizations: number;
+	/** Successful code exchanges (grant_type=authorization_code). */
+	userTokenMints: number;
+	/** Successful refresh_token grants (each rotates the refresh token). */
+	userRefreshes: number;
+	/** Sign-ins whose every token was revoked because a spent refresh token came back. */
+	userFamiliesRevoked: number;
 	/** 401 responses served by any route (intercepts included). */
 	unauthorized: number;
 	/** TCP connections accepted: 0 means no byte of any request reached the simulator. */

@@ -7,6 +7,7 @@ const { requireOAuthBearer } = require('../auth');
 const { CHART_ASSET_PNG, SQL_ASSET_CSV } = require('../chats');
 const { isPlainObject, isUuid, parseJson, sendJson } = require('../http');
 const { EventStream } = require('../sse');
+const { findUser } = require('./user-oauth');
 
 /**
  * Agent Studio (/ai/api/v1): the agent list, agent streams and chat assets.
@@ -122,7 +123,8 @@ function chatFromQuery(ctx) {
  */
 async function agentStream(ctx) {
 	const { res, sim, params } = ctx;
-	if (!requireOAuthBearer(ctx)) return;
+	const caller = requireOAuthBearer(ctx);
+	if (!caller) return;
 
 	const agent = params.ref !== undefined ? agents.findByRef(params.ref) : agents.findById(params.agentId ?? '');
 	if (!agent) {
@@ -148,7 +150,7 @@ async function agentStream(ctx) {
 	chat ??= sim.chats.create(agent.id);
 	chat.busy = true;
 	try {
-		await runAgent(ctx, agent, chat, input);
+		await runAgent(ctx, agent, chat, input, signedInUser(caller));
 	} finally {
 		chat.busy = false;
 	}
@@ -162,8 +164,9 @@ async function agentStream(ctx) {
  * @param {import('../agents').Agent} agent
  * @param {import('../chats').Chat} chat
  * @param {{ payload: Record<string, unknown>, message: string }} input
+ * @param {import('../types').DemoUser | null} user  who signed in (user OAuth tokens), else null
  */
-async function runAgent(ctx, agent, chat, input) {
+async function runAgent(ctx, agent, chat, input, user) {
 	const { sim } = ctx;
 	const style = sim.options.streamStyle;
 	const stream = new EventStream(ctx.res, { pingIntervalMs: sim.options.pingIntervalMs });
@@ -184,7 +187,7 @@ async function runAgent(ctx, agent, chat, input) {
 		if (!first) await stream.pause(sim.options.chunkDelayMs);
 		first = false;
 		if (stream.closed) return false;
-		stream.send({ id, chat_id: chat.id, agent_id: agent.id, ...event });
+		stream.send({ id, chat_id: chat.id, agent_id: agent.id, ...asker(user), ...event });
 		return true;
 	};
 	/** @param {'request' | 'response'} kind @param {Record<string, unknown>[]} parts */
@@ -223,7 +226,7 @@ async function runAgent(ctx, agent, chat, input) {
 	}
 
 	const answerId = crypto.randomUUID();
-	const finalText = agents.finalAnswer(agent, input.message, turn);
+	const finalText = agents.finalAnswer(agent, input.message, turn, user?.displayName);
 	const pieces = agents.splitIntoPieces(finalText);
 	chat.messageCount += 1;
 	// Recorded whole at once: a client reading the history mid-stream sees the answer as it will end.
@@ -236,6 +239,26 @@ async function runAgent(ctx, agent, chat, input) {
 	}
 	await stream.pause(sim.options.chunkDelayMs);
 	stream.done();
+}
+
+/**
+ * The demo user a user OAuth token acts for; null for an OAuth client's token.
+ *
+ * @param {import('../tokens').TokenEntry} caller
+ * @returns {import('../types').DemoUser | null}
+ */
+function signedInUser(caller) {
+	return caller.kind === 'user' ? findUser(Number(caller.owner)) : null;
+}
+
+/**
+ * The event fields that say who asked: `{ user: { id, username, display_name } }` for a user OAuth
+ * token, nothing for an OAuth client's (so existing answers stay as they were).
+ *
+ * @param {import('../types').DemoUser | null} user
+ */
+function asker(user) {
+	return user ? { user: { id: user.id, username: user.username, display_name: user.displayName } } : {};
 }
 
 /**
@@ -259,4 +282,4 @@ function asset(ctx) {
 	ctx.res.end(body);
 }
 
-module.exports = { agentList, agentStream, asset, chatFromQuery, clampInt, validationError };
+module.exports = { agentList, agentStream, asset, asker, chatFromQuery, clampInt, signedInUser, validationError };

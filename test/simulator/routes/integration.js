@@ -5,6 +5,7 @@ const { DEMO } = require('../demo');
 const { requireCatalogCaller } = require('../auth');
 const { parseJsonOrForm, sendJson } = require('../http');
 const { randomHex } = require('../tokens');
+const { findUser } = require('./user-oauth');
 
 /**
  * The catalog's token API (/integration/v1): refresh tokens for a user, API
@@ -109,13 +110,25 @@ function createAPIAccessToken(ctx) {
 
 /**
  * GET /integration/v1/userinfo/ — who the token belongs to. OAuth clients act
- * as a service user; API access tokens as the demo user.
+ * as a service user; API access tokens as the demo user; user OAuth tokens as
+ * the user who signed in.
  *
  * @type {import('../context').RouteHandler}
  */
 function userinfo(ctx) {
 	const caller = requireCatalogCaller(ctx);
 	if (!caller) return;
+	const user = caller.kind === 'user' ? findUser(Number(caller.owner)) : null;
+	if (user) {
+		sendJson(ctx.res, 200, {
+			id: user.id,
+			username: user.username,
+			email: user.username,
+			role: user.role,
+			display_name: user.displayName,
+		});
+		return;
+	}
 	if (caller.kind === 'oauth') {
 		sendJson(ctx.res, 200, {
 			id: 1000,

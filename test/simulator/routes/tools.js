@@ -6,7 +6,7 @@ const { requireOAuthBearer } = require('../auth');
 const { isPlainObject, isUuid, parseJson, sendJson } = require('../http');
 const { EventStream } = require('../sse');
 const tools = require('../tools');
-const { chatFromQuery, clampInt, validationError } = require('./agent-studio');
+const { asker, chatFromQuery, clampInt, signedInUser, validationError } = require('./agent-studio');
 
 /**
  * Agent Studio tools (/ai/api/v1/config/tool, /ai/api/v1/chats/tool/…/stream) and a chat's
@@ -37,7 +37,8 @@ function toolList(ctx) {
  */
 async function toolStream(ctx) {
 	const { res, sim, params } = ctx;
-	if (!requireOAuthBearer(ctx)) return;
+	const caller = requireOAuthBearer(ctx);
+	if (!caller) return;
 
 	const tool = params.ref !== undefined ? tools.findToolByRef(params.ref) : tools.findToolById(params.toolId ?? '');
 	if (!tool) {
@@ -85,7 +86,7 @@ async function toolStream(ctx) {
 	chat ??= sim.chats.create(tool.id);
 	chat.busy = true;
 	try {
-		await runTool(ctx, tool, chat, input);
+		await runTool(ctx, tool, chat, input, signedInUser(caller));
 	} finally {
 		chat.busy = false;
 	}
@@ -96,8 +97,9 @@ async function toolStream(ctx) {
  * @param {import('../tools').Tool} tool
  * @param {import('../chats').Chat} chat
  * @param {Record<string, unknown>} input
+ * @param {import('../types').DemoUser | null} user  who signed in (user OAuth tokens), else null
  */
-async function runTool(ctx, tool, chat, input) {
+async function runTool(ctx, tool, chat, input, user) {
 	const { sim } = ctx;
 	const stream = new EventStream(ctx.res, { pingIntervalMs: sim.options.pingIntervalMs });
 	const callId = `call_${crypto.randomBytes(8).toString('hex')}`;
@@ -115,7 +117,7 @@ async function runTool(ctx, tool, chat, input) {
 		const id = crypto.randomUUID();
 		chat.messageCount += 1;
 		sim.chats.record(chat, id, kind, parts);
-		stream.send({ id, chat_id: chat.id, tool_id: tool.id, input_payload: input, model_message: { kind, parts } });
+		stream.send({ id, chat_id: chat.id, tool_id: tool.id, ...asker(user), input_payload: input, model_message: { kind, parts } });
 	}
 	await stream.pause(sim.options.chunkDelayMs);
 	stream.done();

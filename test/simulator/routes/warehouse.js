@@ -4,6 +4,9 @@
 const { requireOAuthBearer } = require('../auth');
 const { isPlainObject, parseJson, sendJson } = require('../http');
 
+const USER_TOKEN_REFUSED = 'Warehouse credentials can only be configured with an OAuth client (client credentials) token; '
+	+ 'this is a user OAuth token (authorization code sign-in). Use a credential with the OAuth client ID and secret.';
+
 /** Bounds memory when a benchmark posts credentials in a loop. */
 const MAX_CREDENTIALS = 1000;
 
@@ -15,7 +18,7 @@ function isGiven(value) {
 /**
  * POST /api/v2/auth/credentials/ — stores warehouse credentials for a data
  * product (per OAuth client on Alation). The store and the response keep no
- * password, key or passphrase.
+ * password, key or passphrase. A signed-in user's token (user OAuth) gets 403.
  *
  * Data product ids starting with `missing` or `forbidden` trigger the 404 and
  * 403 answers, so clients can test those paths without intercepts.
@@ -24,7 +27,13 @@ function isGiven(value) {
  */
 function warehouseCredentials(ctx) {
 	const { res, sim } = ctx;
-	if (!requireOAuthBearer(ctx, 'This endpoint requires an OAuth bearer token.')) return;
+	const caller = requireOAuthBearer(ctx, 'This endpoint requires an OAuth bearer token.');
+	if (!caller) return;
+	if (caller.kind === 'user') {
+		// Alation's machine-to-machine docs: this endpoint is for OAuth clients (client credentials).
+		sendJson(res, 403, { detail: USER_TOKEN_REFUSED, code: 'user_token_not_allowed' });
+		return;
+	}
 	const parsed = parseJson(ctx.body);
 	if (!parsed.ok || !isPlainObject(parsed.value)) {
 		sendJson(res, 400, { detail: 'Request body must be a JSON object.' });
