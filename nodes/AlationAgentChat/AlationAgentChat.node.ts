@@ -16,6 +16,7 @@ import type { AgentChatInput } from './chatRequest';
 import { chatSessionOf } from './chatSession';
 import { getMessages } from './getMessages';
 import { searchAgents } from './listAgents';
+import { alationAuthenticationProperty, alationCredentials, alationCredentialType } from '../shared/alationAuthentication';
 import { agentChatNodeProperties } from './operations';
 import { runAgentChat } from './runAgentChat';
 import type { RunContext } from './runAgentChat';
@@ -40,8 +41,8 @@ export class AlationAgentChat implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'alationApi', required: true }],
-		properties: agentChatNodeProperties,
+		credentials: alationCredentials,
+		properties: [alationAuthenticationProperty, ...agentChatNodeProperties],
 	};
 
 	methods = { listSearch: { searchAgents } };
@@ -78,7 +79,7 @@ export class AlationAgentChat implements INodeType {
 				if (streaming) this.sendChunk('begin', itemIndex);
 				const input = readAgentChatInput(this, itemIndex, { asTool });
 				scope.idleTimeoutMs = input.idleTimeoutMs;
-				const session = await CredentialSession.open(this, 'alationApi', itemIndex);
+				const session = await CredentialSession.open(this, alationCredentialType(this, itemIndex), itemIndex);
 				scope.session = session;
 				const run = { ctx: this, session, input, itemIndex, streaming };
 				const output = await runInChatSession(run, asTool, locks);

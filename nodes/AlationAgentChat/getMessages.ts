@@ -7,6 +7,7 @@ import { nodeOperationError, toNodeError } from '../shared/http/nodeErrors';
 import type { ErrorContext } from '../shared/http/nodeErrors';
 import { carryItemData, runPerItem, secretsOf, withItemData } from '../shared/items';
 import { isRecord, parseJsonObject } from '../shared/json';
+import { alationCredentialType } from '../shared/alationAuthentication';
 import { CredentialSession } from '../shared/session';
 import { readChatId } from '../shared/agentStudio/chatIdParameter';
 import { invalid, wholeNumber } from '../shared/parameters';
@@ -271,7 +272,7 @@ export async function getMessages(ctx: IExecuteFunctions, asTool: boolean): Prom
 		ctx,
 		async (scope) => {
 			const input = readMessagesInput(ctx, scope.itemIndex);
-			const session = await CredentialSession.open(ctx, 'alationApi', scope.itemIndex);
+			const session = await CredentialSession.open(ctx, alationCredentialType(ctx, scope.itemIndex), scope.itemIndex);
 			scope.session = session;
 			return await readMessages(scope.itemIndex, session, input);
 		},

@@ -50,6 +50,7 @@ export class AlationCreateAccessToken implements INodeType {
 		sensitiveOutputFields: ['accessToken', 'headerValue', 'refreshToken'],
 		credentials: [
 			{ name: 'alationApi', required: true, displayOptions: { show: { authentication: ['alationApi'] } } },
+			{ name: 'alationOAuth2Api', required: true, displayOptions: { show: { authentication: ['alationOAuth2Api'] } } },
 			{ name: 'dataClarityApi', required: true, displayOptions: { show: { authentication: ['dataClarityApi'] } } },
 		],
 		properties: [
@@ -61,6 +62,7 @@ export class AlationCreateAccessToken implements INodeType {
 				default: 'alationApi',
 				options: [
 					{ name: 'Alation API', value: 'alationApi' },
+					{ name: 'Alation OAuth2 API (User Sign-In)', value: 'alationOAuth2Api', description: "The signed-in person's access token, for chaining into other nodes" },
 					{ name: 'DataClarity API', value: 'dataClarityApi' },
 				],
 			},

@@ -5,6 +5,7 @@ import { streamNodeError } from '../shared/agentStudio/streamNodeError';
 import type { StreamItemScope } from '../shared/agentStudio/streamNodeError';
 import { outputForModel } from '../shared/agentStudio/toolOutput';
 import { runPerItem } from '../shared/items';
+import { alationAuthenticationProperty, alationCredentials, alationCredentialType } from '../shared/alationAuthentication';
 import { CredentialSession } from '../shared/session';
 import { runToolProperties } from './description';
 import { searchTools } from './listTools';
@@ -30,8 +31,8 @@ export class AlationRunTool implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		usableAsTool: true,
-		credentials: [{ name: 'alationApi', required: true }],
-		properties: runToolProperties,
+		credentials: alationCredentials,
+		properties: [alationAuthenticationProperty, ...runToolProperties],
 	};
 
 	methods = { listSearch: { searchTools } };
@@ -52,7 +53,7 @@ export class AlationRunTool implements INodeType {
 			async (scope) => {
 				const input = readRunToolInput(this, scope.itemIndex);
 				scope.idleTimeoutMs = input.idleTimeoutMs;
-				const session = await CredentialSession.open(this, 'alationApi', scope.itemIndex);
+				const session = await CredentialSession.open(this, alationCredentialType(this, scope.itemIndex), scope.itemIndex);
 				scope.session = session;
 				return await runTool({ ctx: this, session, input, itemIndex: scope.itemIndex, streaming: false });
 			},

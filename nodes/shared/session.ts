@@ -17,13 +17,14 @@ import { assertEgressAllowed } from './http/egress';
 import type { EgressFilter } from './http/egress';
 import { storedToken, tokenAuthority } from './token/authority';
 import { markStoringRequest, TokenStored } from './token/n8nDoors';
+import { signInToken } from './token/signIn';
 import { undiciCheck, undiciPost } from './token/transports';
 
 /** What a session needs from n8n: `execute` contexts and list-search / load-options contexts both have it. */
 export type SessionContext = Pick<IExecuteFunctions, 'getCredentials' | 'getNode'> & {
 	getExecutionCancelSignal?: () => AbortSignal | undefined;
 	getExecutionId?: () => string | undefined;
-	helpers: Partial<Pick<IExecuteFunctions['helpers'], 'httpRequestWithAuthentication' | 'getSecureEgressFilter'>>;
+	helpers: Partial<Pick<IExecuteFunctions['helpers'], 'httpRequestWithAuthentication' | 'getSecureEgressFilter' | 'refreshOAuth2Token'>>;
 };
 
 /**
@@ -71,8 +72,8 @@ export class CredentialSession {
 	/** Works in `execute` (per item) and in list-search / load-options methods (no item). */
 	static async open(ctx: SessionContext, type: CredentialTypeName, itemIndex?: number): Promise<CredentialSession> {
 		const credentials = await ctx.getCredentials<ICredentialDataDecryptedObject>(type, itemIndex);
-		const grant = grantFor(type, credentials);
-		const baseUrl = type === 'alationApi' ? alationBaseUrl(credentials) : dataClarityServerUrl(credentials);
+		const grant = grantFor(type, credentials, ctx.getNode().credentials?.[type]?.id ?? '');
+		const baseUrl = type === 'dataClarityApi' ? dataClarityServerUrl(credentials) : alationBaseUrl(credentials);
 		return new CredentialSession(ctx, itemIndex, type, credentials, grant, baseUrl, ctx.getExecutionCancelSignal?.(), egressFilterOf(ctx));
 	}
 
@@ -127,6 +128,15 @@ export class CredentialSession {
 		const token = await markTokenPhase(this.token(false, signal));
 		const first = await call(token);
 		if (first.status !== 401 || uncurable.has(this.uncurableKey())) return first;
+		if (this.isSignIn) {
+			// A user sign-in: the credential's newer token, or one renewal through n8n; then once more.
+			const renewed = await markTokenPhase(signInToken(this.ctx, this.grant, this.itemIndex, token.value));
+			this.issued.add(renewed.value);
+			await discard(first.body);
+			const again = await call(renewed);
+			if (again.status === 401) this.rememberUncurable();
+			return again;
+		}
 		// Another process may have minted since (which invalidated the token sent): take its token.
 		const newer = await markTokenPhase(this.replacementFor(token));
 		if (!newer) {
@@ -168,7 +178,17 @@ export class CredentialSession {
 		if (uncurable.size > MAX_UNCURABLE) uncurable.delete(uncurable.values().next().value as string);
 	}
 
+	/** A user sign-in (n8n's OAuth2 credential): its tokens live in the credential, renewed through n8n (token/signIn.ts). */
+	get isSignIn(): boolean {
+		return this.type === 'alationOAuth2Api';
+	}
+
 	private async validToken(forceNew: boolean, signal: AbortSignal | undefined): Promise<AccessToken> {
+		if (this.isSignIn) {
+			// Force New renews once: the token held now is treated as refused.
+			const held = forceNew ? (await signInToken(this.ctx, this.grant, this.itemIndex)).value : undefined;
+			return await untilAborted(signInToken(this.ctx, this.grant, this.itemIndex, held), signal);
+		}
 		if (!forceNew) {
 			const ready = await tokenAuthority.find(this.grant, storedToken(this.credentials));
 			if (ready) return ready;

@@ -624,13 +624,13 @@ async function main() {
 	if (server) {
 		const s = server;
 		const session = await login(s.base);
-		await h.check('n8n start: editor offers the 4 nodes, the AI-tool variants, 2 credentials', async () => {
+		await h.check('n8n start: editor offers the 4 nodes, the AI-tool variants, 3 credentials', async () => {
 			const nodes = /** @type {Array<{ name: string }>} */ (await session.request('GET', '/types/nodes.json'));
 			servedTypes = nodes;
 			const ours = nodes.map((n) => n.name).filter((n) => n.startsWith(`${PACKAGE.name}.`)).sort();
 			assert.deepEqual(ours, ['alationAgentChat', 'alationAgentChatTool', 'alationCreateAccessToken', 'alationRunTool', 'alationRunToolTool', 'alationSetWarehouseCredentials'].map((n) => `${PACKAGE.name}.${n}`));
 			const credentialTypes = /** @type {Array<{ name: string }>} */ (await session.request('GET', '/types/credentials.json')).map((c) => c.name);
-			for (const name of ['alationApi', 'dataClarityApi']) assert.ok(credentialTypes.includes(name), `credential type ${name}`);
+			for (const name of ['alationApi', 'alationOAuth2Api', 'dataClarityApi']) assert.ok(credentialTypes.includes(name), `credential type ${name}`);
 			return `${nodes.length} node types served, ours: ${ours.map((n) => n.split('.')[1]).join(', ')}`;
 		});
 

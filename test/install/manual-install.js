@@ -85,7 +85,7 @@ function main() {
 			],
 			{ encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(REPO, 'node_modules') } },
 		).trim();
-		assert.deepEqual(loaded.split(',').sort(), ['alationAgentChat', 'alationApi', 'alationCreateAccessToken', 'alationRunTool', 'alationSetWarehouseCredentials', 'dataClarityApi']);
+		assert.deepEqual(loaded.split(',').sort(), ['alationAgentChat', 'alationApi', 'alationCreateAccessToken', 'alationOAuth2Api', 'alationRunTool', 'alationSetWarehouseCredentials', 'dataClarityApi']);
 
 		console.log(`manual install on Node ${process.versions.node}, npm ${npm(REPO, ['--version']).trim()}: ok in ${seconds} s`);
 		console.log(`  installed: ${[...installed].sort().join(', ')}`);

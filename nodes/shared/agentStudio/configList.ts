@@ -2,6 +2,7 @@ import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeLis
 
 import { errorCode } from '../http/errors';
 import { nodeOperationError, toNodeError } from '../http/nodeErrors';
+import { alationCredentialTypeOfEditor } from '../alationAuthentication';
 import { CredentialSession } from '../session';
 
 const PAGE_SIZE = 100;
@@ -34,7 +35,7 @@ export async function searchConfigList<T>(
 ): Promise<INodeListSearchResult> {
 	let session: CredentialSession | undefined;
 	try {
-		session = await CredentialSession.open(ctx, 'alationApi');
+		session = await CredentialSession.open(ctx, alationCredentialTypeOfEditor(ctx));
 		const open = session;
 		const fetchPage = async (offset: number) => {
 			const response = await open.json({ method: 'GET', url: `${open.baseUrl}/ai/api/v1/config/${list.kind}?limit=${PAGE_SIZE}&offset=${offset}` });

@@ -2,7 +2,7 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { normalizeBaseUrl } from '../url';
 import { CredentialInputError } from '../credentialInputError';
-import { alationClientCredentialsGrant, alationRefreshTokenGrant, openIdConnectGrant } from './grants';
+import { alationClientCredentialsGrant, alationRefreshTokenGrant, alationSignInGrant, openIdConnectGrant } from './grants';
 import type { TokenGrant } from './types';
 import { textOf } from '../json';
 
@@ -11,11 +11,12 @@ import { textOf } from '../json';
  * Everything else works on TokenGrant values.
  */
 
-export type CredentialTypeName = 'alationApi' | 'dataClarityApi';
+export type CredentialTypeName = 'alationApi' | 'dataClarityApi' | 'alationOAuth2Api';
 
 export const CREDENTIAL_DISPLAY_NAMES: Record<CredentialTypeName, string> = {
 	alationApi: 'Alation API',
 	dataClarityApi: 'DataClarity API',
+	alationOAuth2Api: 'Alation OAuth2 API (user sign-in)',
 };
 
 export { CredentialInputError };
@@ -117,19 +118,39 @@ function untrimmedRequired(
 	return value;
 }
 
-export function grantFor(type: CredentialTypeName, credentials: ICredentialDataDecryptedObject): TokenGrant {
+/**
+ * The grant of a credential. A user sign-in is named by the n8n credential that holds it
+ * (`credentialId`): two people signed in with the same OAuth client are two identities.
+ */
+export function grantFor(type: CredentialTypeName, credentials: ICredentialDataDecryptedObject, credentialId = ''): TokenGrant {
+	if (type === 'alationOAuth2Api') {
+		const name = CREDENTIAL_DISPLAY_NAMES.alationOAuth2Api;
+		return alationSignInGrant({
+			baseUrl: normalizeBaseUrl(credentials.baseUrl, 'Base URL', 'https://acme.alationcloud.com', { credentialName: name }),
+			clientId: required(credentials, 'clientId', 'Client ID', name),
+			clientSecret: text(credentials, 'clientSecret'),
+			credentialId,
+		});
+	}
 	return type === 'alationApi' ? alationGrant(credentials) : dataClarityGrant(credentials);
 }
 
 export function allowsUnauthorizedCerts(credentials: ICredentialDataDecryptedObject): boolean {
-	return credentials.allowUnauthorizedCerts === true;
+	// The user sign-in credential has n8n's OAuth2 switch (ignoreSSLIssues) instead.
+	return credentials.allowUnauthorizedCerts === true || credentials.ignoreSSLIssues === true;
 }
 
 /** Every secret a credential holds, for redaction of anything that might reach a user. */
 export function credentialSecrets(credentials: ICredentialDataDecryptedObject | undefined): string[] {
 	if (!credentials) return [];
-	return ['clientSecret', 'refreshToken', 'password', 'accessToken']
-		.map((key) => credentials[key])
+	// A user sign-in keeps its tokens in n8n's oauthTokenData.
+	const signIn = credentials.oauthTokenData as Record<string, unknown> | undefined;
+	return [
+		...['clientSecret', 'refreshToken', 'password', 'accessToken'].map((key) => credentials[key]),
+		signIn?.access_token,
+		signIn?.refresh_token,
+		signIn?.id_token,
+	]
 		.filter((value): value is string => typeof value === 'string' && value !== '')
 		.flatMap((value) => [value, value.trim()]);
 }

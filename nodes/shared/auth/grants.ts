@@ -14,6 +14,29 @@ function form(fields: Record<string, string>): string {
 	return new URLSearchParams(fields).toString();
 }
 
+/**
+ * Alation user sign-in (OAuth 2.0 authorization code + PKCE, `{baseUrl}/oauth/v1/token/`): the person
+ * signed in through n8n's "Connect my account", and n8n renews the access token with the refresh token
+ * (token/signIn.ts). This grant never sends a request of its own: it names the identity (the OAuth
+ * client and the n8n credential holding the person's sign-in) for the fleet's lock and for redaction.
+ */
+export function alationSignInGrant(input: { baseUrl: string; clientId: string; clientSecret: string; credentialId: string }): TokenGrant {
+	const tokenUrl = `${input.baseUrl}/oauth/v1/token/`;
+	return {
+		label: 'Alation user sign-in',
+		tokenUrl,
+		principal: `signin:${input.clientId}:${input.credentialId}`,
+		secrets: [input.clientSecret],
+		scheme: BEARER,
+		tokenField: 'access_token',
+		checkUrl: `${input.baseUrl}/integration/v1/userinfo/`,
+		rejectedHint: 'Reconnect the account in the credential ("Connect my account").',
+		buildRequest: () => {
+			throw new Error('A user sign-in is renewed through n8n (refreshOAuth2Token), never by the package itself');
+		},
+	};
+}
+
 /** Alation OAuth 2.0 client credentials: `POST {baseUrl}/oauth/v2/token/`, credentials in the form body. */
 export function alationClientCredentialsGrant(input: {
 	baseUrl: string;

@@ -9,6 +9,7 @@ import { redactDeep, redactSecrets } from '../redact';
 import { oneLine, serverErrorText } from '../serverMessage';
 import { CONNECT_TIMEOUT_MS } from './dispatcher';
 import { egressRefusal, EgressRefusedError } from './egress';
+import { SignInExpiredError } from '../token/signIn';
 import { RedirectRefusedError } from './client';
 import { errorCode, HttpStatusError, isAbortError, proxyRefusalStatus } from './errors';
 
@@ -267,6 +268,7 @@ export function toNodeError(error: unknown, ctx: ErrorContext): NodeApiError | N
 			error.status,
 		);
 	}
+	if (error instanceof SignInExpiredError) return operation(`${ctx.action} failed: ${error.message}`, error.hint);
 	const refused = error instanceof EgressRefusedError ? error : egressRefusal(error, hostOf(error));
 	if (refused) return operation(`${ctx.action} failed: ${refused.message}`, refused.hint);
 	if (error instanceof RedirectRefusedError) {

@@ -249,6 +249,35 @@ export class TokenAuthority {
 		}
 	}
 
+	/**
+	 * Runs `work` once at a time for this identity in the whole fleet — under the identity's lock (the
+	 * mint lock), or alone when the fleet cannot be asked — and once at a time in this process (callers
+	 * meanwhile share the run). For a renewal the package does not send itself: a user sign-in renewed
+	 * through n8n (token/signIn.ts), where two renewals at once would spend a rotating refresh token twice.
+	 */
+	async exclusive<T>(grant: TokenGrant, work: () => Promise<T>): Promise<T> {
+		return await this.shared(`exclusive|${identityKey(grant)}`, async () => {
+			const fleet = this.fleetOf();
+			if (!fleet) return await work();
+			const askedAt = this.now();
+			const prepared = await fleetCall(fleet.prepare(grant).then(() => true), KEY_DERIVATION_TIMEOUT_MS, false, (error) => this.fleetUnavailable(error));
+			for (let round = 0; prepared && round < MAX_WAIT_ROUNDS && this.now() < askedAt + MAX_WAIT_FOR_HOLDER_MS; round++) {
+				const release = await this.takeLock(fleet, grant);
+				if (release === UNAVAILABLE) break;
+				if (release) {
+					try {
+						return await work();
+					} finally {
+						await this.ask(release());
+					}
+				}
+				// Another process holds it: its renewal lands in the credential within moments.
+				await sleep(100 + Math.floor(Math.random() * 100));
+			}
+			return await work();
+		});
+	}
+
 	/** What the n8n credential stores for `token` (keeps the salt of the identity already stored). */
 	async stored(grant: TokenGrant, token: AccessToken, current?: StoredToken): Promise<StoredTokenFields> {
 		return {

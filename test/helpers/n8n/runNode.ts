@@ -334,5 +334,7 @@ export function loadOptionsContext(options: {
 	});
 	const workflowData = { id: workflow.id, name: 'load options', active: false, nodes: [node], connections: {} } as unknown as IWorkflowBase;
 	const hooks = new ExecutionLifecycleHooks('manual', 'load-options', workflowData);
-	return new LoadOptionsContext(workflow, node, buildAdditionalData(helper, hooks, 'load-options', workflow.id, 'manual'), 'parameters.agent');
+	// The editor sends the node's parameters as they are on the form (getCurrentNodeParameter reads them).
+	const additionalData = { ...buildAdditionalData(helper, hooks, 'load-options', workflow.id, 'manual'), currentNodeParameters: options.parameters };
+	return new LoadOptionsContext(workflow, node, additionalData, 'parameters.agent');
 }
