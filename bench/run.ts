@@ -3,18 +3,24 @@
  * side by side with their references in this one process. Prints one table and writes it, with the
  * machine and the date, to bench/results.md. Timings are figures, never test assertions.
  *
- *   npm run bench                       everything (about 5 minutes)
+ * Benchmarks 6a and 6b run a real n8n (.n8n-runtime/, `npm run n8n:install`) with a private Postgres
+ * and Redis (test/fleet/services.js); bench/lib/n8nInstance.ts makes it once for both.
+ *
+ *   npm run bench                       everything (about 8–10 minutes)
  *   npm run bench -- --quick            fewer repetitions, shorter runs (a smoke run)
- *   npm run bench -- --only=tokens,stream,first,memory,concurrency
+ *   npm run bench -- --only=tokens,stream,first,memory,concurrency,peritem,queue,messages
  *   npm run bench -- --no-write         print only; keep bench/results.md as it is
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { agentHttpBench, agentHttpWorkflows } from './agentVsHttp';
 import { concurrencyBench } from './concurrency';
 import { firstChunkBench } from './firstChunk';
+import { getMessagesBench } from './getMessages';
 import { memoryBench } from './memory';
+import { benchN8n, closeBenchN8n } from './lib/n8nInstance';
 import { RemoteSimulator } from './lib/remoteSim';
 import { markdownTable, textTable } from './lib/report';
 import type { Row } from './lib/report';
@@ -22,11 +28,12 @@ import { cpuClockStepMs, fmt, hasThreadCpu } from './lib/stats';
 import { streamBench } from './streaming';
 import { tokenBench } from './tokens';
 import { NOTES } from './notes';
+import { queueModeBench, queueWorkflows } from './queueMode';
 
 /** The repository: this file runs from node_modules/.cache/bench/bench/run.js (bench/tsconfig.json). */
 const ROOT = [resolve(__dirname, '..', '..', '..', '..'), process.cwd()].find((dir) => existsSync(join(dir, 'bench', 'run.ts'))) ?? process.cwd();
 
-const BENCHES = ['tokens', 'stream', 'first', 'memory', 'concurrency'] as const;
+const BENCHES = ['tokens', 'stream', 'first', 'memory', 'concurrency', 'peritem', 'queue', 'messages'] as const;
 type Bench = (typeof BENCHES)[number];
 
 function parseArgs(argv: string[]): { quick: boolean; only: Set<Bench>; write: boolean } {
@@ -61,6 +68,8 @@ async function main(): Promise<void> {
 	const sim = await RemoteSimulator.start();
 	log(`simulator (worker thread) on ${sim.url}${quick ? '; quick run' : ''}`);
 	const rows: Row[] = [];
+	/** The real n8n of 6a and 6b (Postgres, the package installed, their workflows imported), made on first use. */
+	const n8n = () => benchN8n(sim.url, () => [...agentHttpWorkflows(sim.url), ...queueWorkflows()], log);
 	/** A benchmark that throws is reported as a row, and the others still run. */
 	const section = async (bench: Bench, title: string, run: () => Promise<Row[]>) => {
 		if (!only.has(bench)) return;
@@ -84,7 +93,11 @@ async function main(): Promise<void> {
 			memoryBench(sim, { reps: quick ? 1 : 3, sequentialRuns: quick ? 200 : 1000, streamBytes: quick ? 20 * 1024 * 1024 : 100 * 1024 * 1024, log }),
 		);
 		await section('concurrency', '5. concurrency', () => concurrencyBench(sim, { reps: quick ? 1 : 3, items: 100, latencyMs: 200, levels: [1, 5, 10, 20], log }));
+		await section('peritem', '6a. per item in n8n: Agent Chat against the HTTP Request node', () => agentHttpBench(sim, { reps: quick ? 2 : 4, n8n, log }));
+		await section('queue', '6b. queue mode against regular mode', () => queueModeBench(sim, { reps: quick ? 3 : 8, n8n, log }));
+		await section('messages', '6c. Get Messages over 10,000 messages', () => getMessagesBench({ reps: quick ? 1 : 3, log }));
 	} finally {
+		await closeBenchN8n();
 		await sim.close();
 	}
 
