@@ -18,7 +18,7 @@ export class AlationOAuth2Api implements ICredentialType {
 
 	extends = ['oAuth2Api'];
 
-	displayName = 'Alation OAuth2 API (user sign-in)';
+	displayName = 'Alation User Sign-In OAuth2 API';
 
 	icon: Icon = { light: 'file:alation.svg', dark: 'file:alation.dark.svg' };
 

@@ -5,7 +5,7 @@ import { AttemptsExhaustedError } from '../shared/agentStudio/streamErrors';
 import { HttpStatusError } from '../shared/http/errors';
 import { streamNodeError } from '../shared/agentStudio/streamNodeError';
 import type { StreamItemScope } from '../shared/agentStudio/streamNodeError';
-import { outputForModel } from '../shared/agentStudio/toolOutput';
+import { outputForModel, runsAsTool } from '../shared/agentStudio/toolOutput';
 import { runPerItem } from '../shared/items';
 import { CredentialSession } from '../shared/session';
 import { AGENT_WORDING } from './agentErrors';
@@ -48,9 +48,8 @@ export class AlationAgentChat implements INodeType {
 	methods = { listSearch: { searchAgents } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		// As an AI Agent's tool the node's type is `<name>Tool`: a failed call is returned to the agent
-		// as the tool's output, so it can react, instead of failing the whole workflow.
-		const asTool = this.getNode().type.endsWith('Tool');
+		// As an AI Agent's tool a failed call is returned to the agent as the tool's output (toolOutput.ts).
+		const asTool = runsAsTool(this, 'alationAgentChat');
 		if (this.getNodeParameter('chatOperation', 0, 'ask') === 'getMessages') return [await getMessages(this, asTool)];
 		const concurrency = readConcurrency(this);
 		// Older n8n versions have no streaming helpers. As a tool the node never streams: its answer is

@@ -12,7 +12,6 @@ export interface AgentChatInput {
 	agent: string;
 	/** The agent's display name when it was picked from the list (n8n keeps it with the value), else null. */
 	agentName: string | null;
-	message: string;
 	chatId?: string;
 	/** The request body: `{ message, data_product_id?, …, ...inputPayload }`. */
 	body: IDataObject;
@@ -94,15 +93,11 @@ export function readAgentChatInput(ctx: IExecuteFunctions, itemIndex: number, { 
 	// Last, so a custom agent's own fields can set or override anything above.
 	Object.assign(body, jsonObject(ctx, itemIndex, options.inputPayload, 'Input Payload', '{"region": "EMEA"}'));
 
-	const maxRetries = options.maxRetries === undefined ? DEFAULTS.maxRetries : Number(options.maxRetries);
-	if (!Number.isInteger(maxRetries) || maxRetries < 0 || maxRetries > 10) {
-		throw invalid(ctx, itemIndex, 'Max Retries must be a whole number from 0 to 10', `Got ${JSON.stringify(options.maxRetries)}.`);
-	}
+	const maxRetries = wholeNumber(ctx, itemIndex, options.maxRetries, 'Max Retries', DEFAULTS.maxRetries, 10);
 
 	return {
 		agent,
 		agentName: listed === '' ? null : listed,
-		message,
 		chatId,
 		body,
 		includeEvents: options.includeEvents === true,

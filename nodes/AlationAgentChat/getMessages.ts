@@ -3,8 +3,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { outputForModel } from '../shared/agentStudio/toolOutput';
 import { MAX_BUFFERED_BODY_BYTES } from '../shared/http/client';
 import { errorCode } from '../shared/http/errors';
-import { nodeOperationError, toNodeError } from '../shared/http/nodeErrors';
-import type { ErrorContext } from '../shared/http/nodeErrors';
+import { nodeOperationError, toNodeError } from '../shared/nodeErrors';
+import type { ErrorContext } from '../shared/nodeErrors';
 import { carryItemData, runPerItem, secretsOf, withItemData } from '../shared/items';
 import { isRecord, parseJsonObject } from '../shared/json';
 import { alationCredentialType } from '../shared/alationAuthentication';

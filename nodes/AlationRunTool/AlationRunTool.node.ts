@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 
 import { streamNodeError } from '../shared/agentStudio/streamNodeError';
 import type { StreamItemScope } from '../shared/agentStudio/streamNodeError';
-import { outputForModel } from '../shared/agentStudio/toolOutput';
+import { outputForModel, runsAsTool } from '../shared/agentStudio/toolOutput';
 import { runPerItem } from '../shared/items';
 import { alationAuthenticationProperty, alationCredentials, alationCredentialType } from '../shared/alationAuthentication';
 import { CredentialSession } from '../shared/session';
@@ -38,10 +38,9 @@ export class AlationRunTool implements INodeType {
 	methods = { listSearch: { searchTools } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		// As an AI Agent's tool the node's type is `<name>Tool`: a failed run goes back to the agent as
-		// the tool's output, so it can correct its input, instead of failing the whole workflow. This
-		// node's own name ends in 'Tool' already, so the whole name is compared.
-		const asTool = this.getNode().type.split('.').pop() === 'alationRunToolTool';
+		// As an AI Agent's tool a failed run goes back to the agent as the tool's output, so it can
+		// correct its input, instead of failing the whole workflow (toolOutput.ts).
+		const asTool = runsAsTool(this, 'alationRunTool');
 		const node = this.getNode();
 		const toError = (error: unknown, scope: StreamItemScope) => streamNodeError(error, scope, node, TOOL_WORDING);
 		// As with Agent Chat: the AI Agent gets the error and may succeed; n8n's log keeps the trace.

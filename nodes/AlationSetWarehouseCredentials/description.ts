@@ -3,7 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 export const setWarehouseCredentialsProperties: INodeProperties[] = [
 	{
 		displayName:
-			'Warehouse credentials are stored for the OAuth client of the "Alation API" credential, once per data product. Agents and tools that run SQL with that OAuth client then use them automatically. A user sign-in ("Alation OAuth2 API") cannot set them: Alation accepts only an OAuth client here.',
+			'Warehouse credentials are stored for the OAuth client of the "Alation API" credential, once per data product. Agents and tools that run SQL with that OAuth client then use them automatically. A user sign-in ("Alation User Sign-In OAuth2 API") cannot set them: Alation accepts only an OAuth client here.',
 		name: 'notice',
 		type: 'notice',
 		default: '',

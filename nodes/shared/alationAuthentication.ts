@@ -2,7 +2,7 @@ import type { IExecuteFunctions, ILoadOptionsFunctions, INodeCredentialDescripti
 
 /*
  * Which Alation identity a node runs as: a machine's ("Alation API": an OAuth client, or a refresh
- * token) or the person who connected their account ("Alation OAuth2 API (user sign-in)"). The
+ * token) or the person who connected their account ("Alation User Sign-In OAuth2 API"). The
  * parameter is new; a node saved without it keeps the machine identity, its default.
  */
 
@@ -22,7 +22,7 @@ export const alationAuthenticationProperty: INodeProperties = {
 		{
 			name: 'User Sign-In',
 			value: 'alationOAuth2Api',
-			description: 'The "Alation OAuth2 API (user sign-in)" credential: the person who connected their account; answers respect what they may see',
+			description: 'The "Alation User Sign-In OAuth2 API" credential: the person who connected their account; answers respect what they may see',
 		},
 	],
 };

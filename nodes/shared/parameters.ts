@@ -53,3 +53,19 @@ export function wholeNumber(ctx: IExecuteFunctions, itemIndex: number, raw: unkn
 	return value;
 }
 
+
+/**
+ * A text parameter that must be filled in, trimmed (numbers from a sheet are text too). Empty, or a
+ * value that is no text at all, is refused as empty; `description` says what to fill in.
+ */
+export function requiredText(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, description: string): string {
+	const text = textOf(value) ?? '';
+	if (text === '') throw invalid(ctx, itemIndex, `${label} is empty`, description);
+	return text;
+}
+
+/** A password that must be filled in: taken as typed (a password may begin or end with a space); anything but a string is empty. */
+export function requiredPassword(ctx: IExecuteFunctions, itemIndex: number, value: unknown, label: string, description: string): string {
+	if (typeof value !== 'string' || value === '') throw invalid(ctx, itemIndex, `${label} is empty`, description);
+	return value;
+}

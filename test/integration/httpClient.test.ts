@@ -20,7 +20,7 @@ import { AlationApi } from '../../credentials/AlationApi.credentials';
 import { AlationCreateAccessToken } from '../../nodes/AlationCreateAccessToken/AlationCreateAccessToken.node';
 import { tokenAuthority } from '../../nodes/shared/token/authority';
 import { readText, RedirectRefusedError, send } from '../../nodes/shared/http/client';
-import { toNodeError } from '../../nodes/shared/http/nodeErrors';
+import { toNodeError } from '../../nodes/shared/nodeErrors';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'tls', name));
 const node = { name: 'Test', type: 'test', typeVersion: 1, position: [0, 0], parameters: {}, id: '1' } as INode;

@@ -19,7 +19,7 @@ import { alationClientCredentialsGrant } from '../../nodes/shared/auth/grants';
 import { parseTokenResponse } from '../../nodes/shared/auth/tokenResponse';
 import { send } from '../../nodes/shared/http/client';
 import { isAbortError } from '../../nodes/shared/http/errors';
-import { toNodeError } from '../../nodes/shared/http/nodeErrors';
+import { toNodeError } from '../../nodes/shared/nodeErrors';
 
 const node = { id: '1', name: 'Agent Chat', type: 'n8n-nodes-alation.alationAgentChat', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} };
 

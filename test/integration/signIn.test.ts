@@ -1,5 +1,5 @@
 /**
- * User sign-in (the "Alation OAuth2 API (user sign-in)" credential, on n8n's OAuth2 machinery) through
+ * User sign-in (the "Alation User Sign-In OAuth2 API" credential, on n8n's OAuth2 machinery) through
  * every node, in real n8n-core executions against the simulator's /oauth/v1/ endpoints, which rotate
  * refresh tokens and revoke the whole sign-in when a spent refresh token comes back.
  */

@@ -71,7 +71,7 @@ describe('withoutKeys', () => {
 
 describe('describeNetworkError: the errors of n8n\'s own request helper (axios)', () => {
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const { describeNetworkError } = require('../../nodes/shared/http/nodeErrors') as typeof import('../../nodes/shared/http/nodeErrors');
+	const { describeNetworkError } = require('../../nodes/shared/nodeErrors') as typeof import('../../nodes/shared/nodeErrors');
 
 	test('a body cut mid-way ("stream has been aborted") is a closed connection', () => {
 		const error = Object.assign(new Error('stream has been aborted'), { code: 'ERR_BAD_RESPONSE', requestHost: 'acme.example:443' });

@@ -1,6 +1,7 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import { alationGrant, CredentialInputError, dataClarityGrant } from '../../nodes/shared/auth/credentialGrants';
+import { alationGrant, dataClarityGrant } from '../../nodes/shared/auth/credentialGrants';
+import { CredentialInputError } from '../../nodes/shared/credentialInputError';
 import { normalizeBaseUrl } from '../../nodes/shared/url';
 
 const norm = (raw: unknown, allowPath = false) => normalizeBaseUrl(raw, 'Base URL', 'https://acme.alationcloud.com', { allowPath });

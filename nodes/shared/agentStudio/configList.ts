@@ -1,7 +1,7 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
 import { errorCode } from '../http/errors';
-import { nodeOperationError, toNodeError } from '../http/nodeErrors';
+import { nodeOperationError, toNodeError } from '../nodeErrors';
 import { alationCredentialTypeOfEditor } from '../alationAuthentication';
 import { CredentialSession } from '../session';
 

@@ -2,8 +2,8 @@ import type { INode, NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { alationAuthType } from '../auth/credentialGrants';
 import { HttpStatusError } from '../http/errors';
-import { nodeApiError, toNodeError } from '../http/nodeErrors';
-import type { ErrorContext } from '../http/nodeErrors';
+import { nodeApiError, toNodeError } from '../nodeErrors';
+import type { ErrorContext } from '../nodeErrors';
 import { isQuotaExhausted } from '../http/retry';
 import { secretsOf } from '../items';
 import type { ItemScope } from '../items';

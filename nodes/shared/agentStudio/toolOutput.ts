@@ -1,6 +1,18 @@
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { safeStringify } from '../json';
+
+/**
+ * Whether the node runs as an AI Agent's tool. n8n gives a node with `usableAsTool` a second type,
+ * its name + 'Tool' (alationAgentChat → alationAgentChatTool), so the node's own name is compared:
+ * Run Tool's name ends in 'Tool' already. As a tool a failed item goes back to the agent as the
+ * tool's output, so it can react, instead of failing the whole workflow.
+ *
+ * @param name  the node's `description.name`
+ */
+export function runsAsTool(ctx: IExecuteFunctions, name: string): boolean {
+	return ctx.getNode().type.split('.').pop() === `${name}Tool`;
+}
 
 /** What a model gets of one long value (an agent's answer, a tool's result), in characters. */
 export const TOOL_OUTPUT_CHARS = 20_000;

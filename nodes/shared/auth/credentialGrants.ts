@@ -7,8 +7,9 @@ import type { TokenGrant } from './types';
 import { textOf } from '../json';
 
 /**
- * The only place that knows the credential field names (the public contract in architecture.md).
- * Everything else works on TokenGrant values.
+ * The only place that reads the credentials' fields. Their names (baseUrl, clientId, refreshToken…)
+ * are how n8n stores every saved credential, so renaming one would empty it in every workflow that
+ * uses it: they stay as they are. Everything else works on TokenGrant values.
  */
 
 export type CredentialTypeName = 'alationApi' | 'dataClarityApi' | 'alationOAuth2Api';
@@ -16,10 +17,8 @@ export type CredentialTypeName = 'alationApi' | 'dataClarityApi' | 'alationOAuth
 export const CREDENTIAL_DISPLAY_NAMES: Record<CredentialTypeName, string> = {
 	alationApi: 'Alation API',
 	dataClarityApi: 'DataClarity API',
-	alationOAuth2Api: 'Alation OAuth2 API (user sign-in)',
+	alationOAuth2Api: 'Alation User Sign-In OAuth2 API',
 };
-
-export { CredentialInputError };
 
 /** Pasted values often carry a trailing newline or spaces; secrets never legitimately do. */
 function text(credentials: ICredentialDataDecryptedObject, key: string): string {

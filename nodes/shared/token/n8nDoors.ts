@@ -3,7 +3,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, IHttpRequestHelper, I
 import { allowsUnauthorizedCerts, grantFor } from '../auth/credentialGrants';
 import type { CredentialTypeName } from '../auth/credentialGrants';
 import { headerValue } from '../auth/types';
-import { credentialError } from '../http/nodeErrors';
+import { credentialError } from '../nodeErrors';
 import { storedToken, tokenAuthority } from './authority';
 import { n8nCheck, n8nPost } from './transports';
 

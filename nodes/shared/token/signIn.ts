@@ -7,7 +7,7 @@ import { skewMs } from '../auth/tokenCache';
 import { tokenAuthority } from './authority';
 
 /*
- * The access token of a user sign-in (the "Alation OAuth2 API (user sign-in)" credential: OAuth 2.0
+ * The access token of a user sign-in (the "Alation User Sign-In OAuth2 API" credential: OAuth 2.0
  * authorization code + PKCE on n8n's OAuth2 machinery). n8n holds the tokens (encrypted, in the
  * credential) and renews them (`helpers.refreshOAuth2Token`, which stores the new ones for every
  * process). What this module adds is the rule a rotating refresh token needs — each refresh token

@@ -3,15 +3,16 @@ import { env as processEnv } from 'node:process';
 import { NodeApiError, NodeOperationError, UserError } from 'n8n-workflow';
 import type { ICredentialDataDecryptedObject, INode, JsonObject } from 'n8n-workflow';
 
-import { CredentialInputError, credentialSecrets } from '../auth/credentialGrants';
-import { TokenRequestError } from '../auth/errors';
-import { redactDeep, redactSecrets } from '../redact';
-import { oneLine, serverErrorText } from '../serverMessage';
-import { CONNECT_TIMEOUT_MS } from './dispatcher';
-import { egressRefusal, EgressRefusedError } from './egress';
-import { SignInExpiredError } from '../token/signIn';
-import { RedirectRefusedError } from './client';
-import { errorCode, HttpStatusError, isAbortError, proxyRefusalStatus } from './errors';
+import { credentialSecrets } from './auth/credentialGrants';
+import { TokenRequestError } from './auth/errors';
+import { CredentialInputError } from './credentialInputError';
+import { RedirectRefusedError } from './http/client';
+import { CONNECT_TIMEOUT_MS } from './http/dispatcher';
+import { egressRefusal, EgressRefusedError } from './http/egress';
+import { errorCode, HttpStatusError, isAbortError, proxyRefusalStatus } from './http/errors';
+import { redactDeep, redactSecrets } from './redact';
+import { oneLine, serverErrorText } from './serverMessage';
+import { SignInExpiredError } from './token/signIn';
 
 /**
  * The boundary on the credential side (preAuthentication, authenticate: the credential dialog and
