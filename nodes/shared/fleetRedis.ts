@@ -57,6 +57,11 @@ export function fleetRedisFromEnvironment(env: NodeJS.ProcessEnv = processEnv, a
 		db: Number(setting(env, 'QUEUE_BULL_REDIS_DB') ?? 0),
 		tls,
 		connectionName: 'n8n-nodes-alation',
+		// No offline queue: while Redis is down, commands fail at once (the authority falls back) instead
+		// of waiting to be sent when it is back — a token published then would carry a lifetime counted
+		// before the wait and outlive Alation's copy (measured: 4.5–6.5 s, then 401s). A worker's first
+		// commands wait for the first connection instead (`untilReady`).
+		enableOfflineQueue: false,
 		// Bounded: a command waits for a connection at most this long, then the caller falls back.
 		connectTimeout: 2_000,
 		commandTimeout: 2_000,

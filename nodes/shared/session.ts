@@ -147,6 +147,16 @@ export class CredentialSession {
 		}
 		await discard(first.body);
 		const second = await call(newer ?? (await markTokenPhase(this.token(false, signal))));
+		if (second.status === 401 && newer) {
+			// The other process's token was dead too (after an outage several may have minted alone): both
+			// are refused, and this once a token of our own — at most three sends in all.
+			tokenAuthority.refuse(this.grant, token.value);
+			tokenAuthority.refuse(this.grant, newer.value);
+			await discard(second.body);
+			const third = await call(await markTokenPhase(this.token(false, signal)));
+			if (third.status === 401) this.rememberUncurable();
+			return third;
+		}
 		if (second.status === 401) this.rememberUncurable();
 		return second;
 	}
