@@ -324,4 +324,130 @@ async function startPostgres(workDir, recorder) {
 	return { port, version, sql, close: stopCluster };
 }
 
-module.exports = { startRedis, startPostgres, waitUntil, which, isRoot };
+/**
+ * A command from a Debian package, installed with apt-get when missing (as root, e.g. CI): its path.
+ *
+ * @param {string} command
+ * @param {string} pkg
+ * @param {Recorder} recorder
+ */
+async function ensureTool(command, pkg, recorder) {
+	let found = which(command);
+	if (!found) {
+		await aptInstall(pkg, recorder);
+		found = which(command);
+		if (!found) throw new Error(`apt-get installed ${pkg}, but ${command} is not on PATH`);
+	}
+	return found;
+}
+
+/**
+ * Sends one command over plain TCP and resolves with the first reply (a bulk string's body, a status
+ * line), or null when there was none within 2 s.
+ *
+ * @param {number} port
+ * @param {string[]} command
+ * @returns {Promise<string | null>}
+ */
+function redisCommand(port, command) {
+	return new Promise((resolve) => {
+		const socket = net.connect({ host: '127.0.0.1', port });
+		let answer = '';
+		const done = (/** @type {string | null} */ reply) => {
+			socket.destroy();
+			resolve(reply);
+		};
+		socket.setTimeout(2000, () => done(null));
+		socket.once('error', () => done(null));
+		socket.once('connect', () => socket.write(`*${command.length}\r\n${command.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('')}`));
+		socket.on('data', (chunk) => {
+			answer += String(chunk);
+			const bulk = /^\$(\d+)\r\n/.exec(answer);
+			if (bulk) {
+				const body = answer.slice(bulk[0].length);
+				if (Buffer.byteLength(body) >= Number(bulk[1])) done(body.slice(0, Number(bulk[1])));
+			} else if (answer.includes('\r\n')) {
+				done(answer.split('\r\n')[0]);
+			}
+		});
+	});
+}
+
+/**
+ * A Redis of our own that can be stopped and started again on the same port (empty: no persistence),
+ * for an outage in the middle of a run. `startRedis` with a fixed port and label.
+ *
+ * @param {string} workDir
+ * @param {Recorder} recorder
+ * @param {{ port: number, label: string }} options
+ * @returns {Promise<RedisService>}
+ */
+async function startRedisOnPort(workDir, recorder, options) {
+	const server = await ensureTool('redis-server', 'redis-server', recorder);
+	const dir = path.join(workDir, options.label);
+	fs.mkdirSync(dir, { recursive: true });
+	const child = startTracked(server, ['--port', String(options.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--dir', dir], { cwd: dir });
+	const out = recorder.attach(options.label, child);
+	await waitUntil(`redis-server on port ${options.port}`, () => redisPing(options.port), {
+		timeoutMs: READY_TIMEOUT_MS,
+		gone: () => (child.exitCode !== null || child.signalCode !== null ? `exited during start-up:\n${tailLines(out.text(), 15)}` : null),
+	});
+	return { port: options.port, child, close: () => stop(child, 5000) };
+}
+
+/**
+ * @typedef {object} RedisClusterService
+ * @property {string} nodes     `127.0.0.1:<port>,…`, as n8n's QUEUE_BULL_REDIS_CLUSTER_NODES takes it
+ * @property {number[]} ports
+ * @property {() => Promise<void>} close
+ */
+
+/**
+ * A Redis Cluster of `masters` masters and no replicas on free loopback ports (Debian's redis-server in
+ * cluster mode; the slots assigned with `redis-cli --cluster create`, from Debian's redis-tools, which
+ * redis-server brings), ready once every node reports cluster_state:ok.
+ *
+ * @param {string} workDir
+ * @param {Recorder} recorder
+ * @param {number} [masters]
+ * @returns {Promise<RedisClusterService>}
+ */
+async function startRedisCluster(workDir, recorder, masters = 3) {
+	const server = await ensureTool('redis-server', 'redis-server', recorder);
+	const cli = await ensureTool('redis-cli', 'redis-tools', recorder);
+	const dir = path.join(workDir, 'redis-cluster');
+	fs.mkdirSync(dir, { recursive: true });
+	/** @type {Array<{ port: number, child: import('node:child_process').ChildProcess }>} */
+	const nodes = [];
+	const close = async () => {
+		await Promise.all(nodes.map((node) => stop(node.child, 5000)));
+	};
+	onCleanup(close);
+	for (let i = 0; i < masters; i++) {
+		const port = await freePort();
+		const child = startTracked(
+			server,
+			[
+				'--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes',
+				'--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '5000', '--dir', dir,
+			],
+			{ cwd: dir },
+		);
+		const out = recorder.attach(`redis-cluster-${i + 1}`, child);
+		nodes.push({ port, child });
+		await waitUntil(`redis-server (cluster node) on port ${port}`, () => redisPing(port), {
+			timeoutMs: READY_TIMEOUT_MS,
+			gone: () => (child.exitCode !== null || child.signalCode !== null ? `exited during start-up:\n${tailLines(out.text(), 15)}` : null),
+		});
+	}
+	const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
+	const create = await run(cli, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeoutMs: 60000, label: 'redis-cli --cluster create' });
+	recorder.record('redis-cli-cluster-create', `${create.stdout}\n${create.stderr}`);
+	if (create.code !== 0) throw new Error(`redis-cli --cluster create failed (exit ${String(create.code)}):\n${tailLines(`${create.stdout}\n${create.stderr}`)}`);
+	for (const node of nodes) {
+		await waitUntil(`Redis Cluster node ${node.port}: cluster_state:ok`, async () => /cluster_state:ok/.test((await redisCommand(node.port, ['CLUSTER', 'INFO'])) ?? ''), { timeoutMs: 30000, everyMs: 200 });
+	}
+	return { nodes: addresses.join(','), ports: nodes.map((node) => node.port), close };
+}
+
+module.exports = { startRedis, startRedisOnPort, startRedisCluster, startPostgres, waitUntil, which, isRoot, ensureTool, redisCommand };
