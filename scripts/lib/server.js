@@ -179,7 +179,7 @@ async function login(base) {
 		// REST answers are wrapped in { data }; the static type files are not.
 		return json && typeof json === 'object' && 'data' in json && !Array.isArray(json) ? json.data : json;
 	};
-	return { request };
+	return { request, cookie, browserId };
 }
 
 module.exports = { OWNER, ownerEnv, setupOwner, startServer, login };

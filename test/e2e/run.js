@@ -19,7 +19,7 @@ const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
 
-const { forSimulator, loadExamples, SIMULATOR_CREDENTIAL, simulatorCredential } = require('../../scripts/lib/examples');
+const { forSimulator, loadExamples, SIMULATOR_CREDENTIAL, signInSimulatorCredential, simulatorCredential } = require('../../scripts/lib/examples');
 const { ensureN8n } = require('../../scripts/lib/install-n8n');
 const { freshFolder, prepareInstance } = require('../../scripts/lib/instance');
 const { formatDuration, info, step } = require('../../scripts/lib/log');
@@ -27,6 +27,7 @@ const { activateWorkflow, freePort } = require('../../scripts/lib/n8n');
 const { PACKAGE } = require('../../scripts/lib/package');
 const { WORK_ROOT } = require('../../scripts/lib/paths');
 const { onCleanup, runCleanups, stopAll } = require('../../scripts/lib/proc');
+const { connectAccount } = require('../../scripts/lib/oauth-connect');
 const { login, startServer } = require('../../scripts/lib/server');
 const { itemsOf } = require('../../scripts/lib/run-data');
 const { startLocalSimulator } = require('../../scripts/lib/simulator');
@@ -42,10 +43,15 @@ const SUITE_TIMEOUT_MS = 15 * 60 * 1000;
 /** Token lifetime for the expiry checks, and the Wait between the calls (longer). */
 const SHORT_LIFETIME_S = 4;
 const WAIT_S = 6;
+/** User sign-in: the access token's lifetime (the package renews 5 s early), a Wait longer than it, and the items asking after it. */
+const SIGN_IN_LIFETIME_S = 20;
+const SIGN_IN_WAIT_S = 22;
+const SIGN_IN_ITEMS = 5;
 /** Example 04's Chat Trigger. */
 const EXAMPLE_04_WEBHOOK_ID = 'a4f9ff02-fd32-46e5-a95d-3309c877ea48';
 /** Example 06's Chat Trigger. */
 const EXAMPLE_06_WEBHOOK_ID = '6289ddc2-de06-4469-9159-c7b3bd8b68ee';
+const [ADA] = DEMO.oauthUsers;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const args = process.argv.slice(2);
@@ -154,6 +160,7 @@ async function main() {
 		DEMO.password,
 		DEMO.keycloakClientSecret,
 		DEMO.keycloakPassword,
+		DEMO.userOauthClientSecret,
 		badSecret,
 		...Object.values(clients).map((c) => c.clientSecret),
 	];
@@ -167,6 +174,7 @@ async function main() {
 	});
 	const credentials = [
 		simulatorCredential(sim.url, DEMO),
+		signInSimulatorCredential(sim.url, DEMO),
 		oauth('e2eHttpOauth', 'e2e Alation (HTTP, OAuth)', clients.httpOauth),
 		oauth('e2eExpiryChat', 'e2e Alation (expiry, agent)', clients.expiryChat),
 		oauth('e2eExpiryHttp', 'e2e Alation (expiry, HTTP)', clients.expiryHttp),
@@ -187,6 +195,13 @@ async function main() {
 			type: 'dataClarityApi',
 			data: { serverUrl: sim.url, tenant: DEMO.tenant, flow: 'clientCredentials', clientId: DEMO.keycloakClientId, clientSecret: DEMO.keycloakClientSecret },
 		},
+		{
+			// Connected by "Connect my account" (check 11f) before it is used (check 12).
+			id: 'e2eSignIn',
+			name: 'e2e Alation (user sign-in)',
+			type: 'alationOAuth2Api',
+			data: { baseUrl: sim.url, clientId: DEMO.userOauthClientId, clientSecret: DEMO.userOauthClientSecret },
+		},
 		fakeModelCredential(model.url),
 	];
 	/** @param {string} id */
@@ -206,7 +221,9 @@ async function main() {
 			expirySeconds: WAIT_S,
 			warehouse: { passwords: warehousePasswords },
 			ssrf: { allowedUrl: allowedSim.url },
+			signIn: { waitSeconds: SIGN_IN_WAIT_S, items: SIGN_IN_ITEMS },
 			creds: {
+				signIn: ref('e2eSignIn'),
 				httpOauth: ref('e2eHttpOauth'),
 				refresh: ref('e2eRefresh'),
 				dataClarity: ref('e2eDataClarity'),
@@ -614,6 +631,9 @@ async function main() {
 	h.record('publish-alationAiAgentRunTool', `${publishRunTool.stdout}\n${publishRunTool.stderr}`);
 	/** @type {import('../../scripts/lib/server').Server | null} */
 	let server = null;
+	/** When "Connect my account" stored Ada's sign-in (null: not connected). */
+	/** @type {number | null} */
+	let signInConnectedAt = null;
 	try {
 		server = await startServer(ctx, { port: await freePort() });
 	} catch (error) {
@@ -701,6 +721,26 @@ async function main() {
 			}
 		});
 
+		// User sign-in: "Connect my account" on the Alation User Sign-In credential, over HTTP as the
+		// editor and its popup drive it (scripts/lib/oauth-connect.js); used by check 12.
+		await h.check('Connect my account (user sign-in, driven over REST as the editor does): Ada connected through n8n\'s OAuth callback', async () => {
+			const before = { authorizations: sim.counters.userAuthorizations, mints: sim.counters.userTokenMints };
+			sim.options.userAccessTokenLifetimeSeconds = SIGN_IN_LIFETIME_S;
+			const { authUrl } = await connectAccount({ base: s.base, session, credentialId: 'e2eSignIn', userId: ADA.id });
+			signInConnectedAt = Date.now();
+			// The URL n8n built from the Base URL alone: the derived authorize endpoint, PKCE S256, the callback.
+			assert.equal(`${authUrl.origin}${authUrl.pathname}`, `${sim.url}/oauth/v1/authorize/`);
+			assert.equal(authUrl.searchParams.get('client_id'), DEMO.userOauthClientId);
+			assert.equal(authUrl.searchParams.get('code_challenge_method'), 'S256');
+			assert.match(String(authUrl.searchParams.get('redirect_uri')), /^http:\/\/localhost:\d+\/rest\/oauth2-credential\/callback$/);
+			// What the editor then shows: the credential holds a connection ("Account connected").
+			const stored = await session.request('GET', '/rest/credentials/e2eSignIn?includeData=true');
+			assert.ok(stored.data?.oauthTokenData, `the credential holds oauthTokenData: ${JSON.stringify(Object.keys(stored.data ?? {}))}`);
+			assert.equal(sim.counters.userAuthorizations - before.authorizations, 1, 'one sign-in');
+			assert.equal(sim.counters.userTokenMints - before.mints, 1, 'one code exchange');
+			return `${ADA.displayName} signed in on the simulator's page; n8n swapped the code (PKCE S256) and stored the tokens; the form reads the credential as connected`;
+		});
+
 		await h.check('Chat Trigger → Agent Chat: a follow-up in the same chat session continues the Alation chat', async () => {
 			const text = (/** @type {Array<{ chunk: Record<string, any> }>} */ chunks) => chunks.filter((c) => c.chunk.type === 'item').map((c) => c.chunk.content).join('');
 			const followUp = await chatTurn(s.base, CHAT_WEBHOOK_ID, 'e2e-session', 'Which of them changed?');
@@ -748,7 +788,41 @@ async function main() {
 		h.record('n8n-start', s.log());
 	}
 
-	// 12. The examples: import cleanly (done in the set-up) and open without editor warnings.
+	// 12. Every node as the signed-in person, in `n8n execute`, across two expiries: the connected
+	// token has expired when the run starts (n8n's HTTP Request node meets a 401 and renews it), and
+	// expires again during a Wait (Agent Chat's items renew it once, before they ask).
+	await h.check(`user sign-in: HTTP Request, Agent Chat, Run Tool as Ada; token lifetime ${SIGN_IN_LIFETIME_S} s, Wait ${SIGN_IN_WAIT_S} s, ${SIGN_IN_ITEMS} items after it`, async () => {
+		try {
+			if (signInConnectedAt === null) throw new Error('the account was not connected (see "Connect my account")');
+			const untilExpired = signInConnectedAt + (SIGN_IN_LIFETIME_S + 1) * 1000 - Date.now();
+			if (untilExpired > 0) await new Promise((resolve) => setTimeout(resolve, untilExpired));
+			const before = { refreshes: sim.counters.userRefreshes, refused: sim.counters.unauthorized, revoked: sim.counters.userFamiliesRevoked };
+			const run = await h.executeOk('e2eSignIn');
+			// n8n 2.x stores when the access token expires (n8n_expires_at), and the package renews before it.
+			const knowsExpiry = (runtime.major ?? 2) >= 2;
+			for (const name of ['Ada: userinfo', 'Ada: userinfo after the wait']) assert.equal(itemsOf(run, name)[0].json.display_name, ADA.displayName, name);
+			assert.match(String(itemsOf(run, 'Ada asks')[0].json.answer), new RegExp(ADA.displayName));
+			assert.equal(itemsOf(run, 'Ada runs a tool')[0].json.status, 'completed');
+			const after = itemsOf(run, 'Ada asks after the wait');
+			assert.equal(after.length, SIGN_IN_ITEMS);
+			for (const item of after) assert.match(String(item.json.answer), new RegExp(ADA.displayName));
+			const refreshes = sim.counters.userRefreshes - before.refreshes;
+			const refused = sim.counters.unauthorized - before.refused;
+			assert.equal(sim.counters.userFamiliesRevoked - before.revoked, 0, 'the sign-in was revoked');
+			assert.equal(refreshes, 2, `${refreshes} refreshes for 2 expiries`);
+			if (knowsExpiry) {
+				assert.equal(refused, 1, `${refused}×401 (only the HTTP Request node's first call, with the expired token)`);
+				return `every answer names ${ADA.displayName}; 2 refreshes for 2 expiries (the first by n8n after 1×401, the second by Agent Chat's ${SIGN_IN_ITEMS} items, once, before sending); the sign-in kept`;
+			}
+			// n8n 1.x stores no expiry with the tokens (no n8n_expires_at): a 401 is how anyone learns one expired.
+			assert.ok(refused >= 2 && refused <= 1 + SIGN_IN_ITEMS, `${refused}×401 (one per expiry, at most one per item after the Wait)`);
+			return `every answer names ${ADA.displayName}; 2 refreshes for 2 expiries (n8n 1.x stores no expiry: each found by a 401, ${refused}×401 in all; the second renewal shared by Agent Chat's ${SIGN_IN_ITEMS} items); the sign-in kept`;
+		} finally {
+			sim.options.userAccessTokenLifetimeSeconds = 3600;
+		}
+	});
+
+	// 13. The examples: import cleanly (done in the set-up) and open without editor warnings.
 	const byType = servedTypes
 		? descriptionsFromServed(servedTypes)
 		: loadDescriptions(runtime.dir, path.join(userFolder, '.n8n', 'nodes', 'node_modules', PACKAGE.name));
@@ -771,7 +845,7 @@ async function main() {
 		});
 	}
 
-	// 13. No secret in any raw output of any n8n command (imports and executions, stdout and stderr).
+	// 14. No secret in any raw output of any n8n command (imports and executions, stdout and stderr).
 	await h.check('no secret in the raw output of any n8n run', async () => {
 		const { problems, bytes } = scanForSecrets(h.outputs.map((o) => ({ label: `the output of ${o.label}`, text: o.text })), secrets);
 		assert.deepEqual(problems, []);

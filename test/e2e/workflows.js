@@ -94,6 +94,38 @@ function httpWithAlationCredential(name, url, ref, extra = {}) {
 }
 
 /**
+ * A node that runs as the person signed in on an Alation User Sign-In credential: the node's
+ * Authentication parameter set to that credential type, as the editor sets it.
+ *
+ * @param {string} name
+ * @param {string} type  e.g. n8n-nodes-alation.alationAgentChat
+ * @param {Record<string, unknown>} parameters
+ * @param {CredentialRef} ref
+ */
+function asSignedInUser(name, type, parameters, ref) {
+	return node(name, type, 1, { authentication: 'alationOAuth2Api', ...parameters }, { credentials: { alationOAuth2Api: ref } });
+}
+
+/**
+ * HTTP Request node with Authentication → Predefined Credential Type → Alation User Sign-In: n8n's own
+ * OAuth2 request path signs and, on a 401, renews.
+ *
+ * @param {string} name
+ * @param {string} url
+ * @param {CredentialRef} ref
+ * @param {Record<string, unknown>} [extra]
+ */
+function httpAsSignedInUser(name, url, ref, extra = {}) {
+	return node(
+		name,
+		'n8n-nodes-base.httpRequest',
+		4.2,
+		{ method: 'GET', url, authentication: 'predefinedCredentialType', nodeCredentialType: 'alationOAuth2Api', options: {} },
+		{ credentials: { alationOAuth2Api: ref }, ...extra },
+	);
+}
+
+/**
  * A Set node that outputs one item holding `list`, and a Split Out that makes one item per entry.
  *
  * @param {string} prefix
@@ -145,7 +177,7 @@ function everyNode(suffix, baseUrl, ref, password) {
 
 /**
  * @param {{ url: string, creds: Record<string, CredentialRef>, questions: string[], expirySeconds: number,
- *   warehouse: { passwords: string[] }, ssrf: { allowedUrl: string } }} p
+ *   warehouse: { passwords: string[] }, ssrf: { allowedUrl: string }, signIn: { waitSeconds: number, items: number } }} p
  */
 function e2eWorkflows(p) {
 	const { url, creds } = p;
@@ -164,6 +196,8 @@ function e2eWorkflows(p) {
 
 	const [doorItems, doorItemList] = itemsFrom('Failing requests', [0, 1, 2, 3, 4].map((i) => ({ i })));
 	const [refreshItems, refreshItemList] = itemsFrom('Refresh-token questions', [0, 1, 2, 3, 4].map((i) => ({ question: `refresh ${i}` })));
+	const [signInItems, signInItemList] = itemsFrom('Ada questions', Array.from({ length: p.signIn.items }, (_, i) => ({ question: `Who am I? (${i})` })));
+	const byId = (/** @type {string} */ value) => ({ __rl: true, mode: 'id', value });
 
 	return [
 		workflow(
@@ -315,6 +349,31 @@ function e2eWorkflows(p) {
 				agentChat('Chat (wrong secret)', 'hello', creds.badSecret),
 			],
 			connect({ Start: ['HTTP (wrong secret)'], 'HTTP (wrong secret)': ['Chat (wrong secret)'] }),
+		),
+		workflow(
+			'e2eSignIn',
+			'e2e: every node as the signed-in person, across a token expiry',
+			[
+				start(),
+				httpAsSignedInUser('Ada: userinfo', userinfo, creds.signIn),
+				asSignedInUser('Ada asks', 'n8n-nodes-alation.alationAgentChat', { agent: byId('catalog_search_agent'), message: 'Who am I?', options: {} }, creds.signIn),
+				asSignedInUser('Ada runs a tool', 'n8n-nodes-alation.alationRunTool', { tool: byId('list_data_products_tool'), toolInput: '{"search_term": "sales"}', options: {} }, creds.signIn),
+				wait(p.signIn.waitSeconds),
+				signInItems,
+				signInItemList,
+				asSignedInUser('Ada asks after the wait', 'n8n-nodes-alation.alationAgentChat', { agent: byId('catalog_search_agent'), message: '={{ $json.question }}', options: {} }, creds.signIn),
+				httpAsSignedInUser('Ada: userinfo after the wait', userinfo, creds.signIn, { executeOnce: true }),
+			],
+			connect({
+				Start: ['Ada: userinfo'],
+				'Ada: userinfo': ['Ada asks'],
+				'Ada asks': ['Ada runs a tool'],
+				'Ada runs a tool': ['Wait'],
+				Wait: ['Ada questions list'],
+				'Ada questions list': ['Ada questions items'],
+				'Ada questions items': ['Ada asks after the wait'],
+				'Ada asks after the wait': ['Ada: userinfo after the wait'],
+			}),
 		),
 		workflow(
 			'e2eSsrfWarm',
