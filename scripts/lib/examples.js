@@ -3,8 +3,10 @@
 
 /**
  * The example workflows in examples/: what users import, and what the demo and the e2e suite run.
- * They reference the credential "Alation API (simulator)" (id alationSimulator) and the placeholder
- * instance https://acme.alationcloud.com; `forSimulator` points both at the loopback simulator.
+ * They reference the credential "Alation API (simulator)" (id alationSimulator), example 08 the user
+ * sign-in credential "Alation User Sign-In (simulator)" (id alationSignInSimulator, connected by
+ * "Connect my account"), and the placeholder instance https://acme.alationcloud.com; `forSimulator`
+ * points them at the loopback simulator.
  */
 
 const fs = require('node:fs');
@@ -16,6 +18,8 @@ const { EXAMPLES } = require('./paths');
 const PLACEHOLDER_URL = 'https://acme.alationcloud.com';
 /** The credential the examples reference, as `npm run dev` and the demo import it. */
 const SIMULATOR_CREDENTIAL = Object.freeze({ id: 'alationSimulator', name: 'Alation API (simulator)' });
+/** The user sign-in credential example 08 references: imported not yet connected. */
+const SIGN_IN_CREDENTIAL = Object.freeze({ id: 'alationSignInSimulator', name: 'Alation User Sign-In (simulator)' });
 
 /**
  * @typedef {{ id: string, name: string, nodes: Array<Record<string, any>>, connections: Record<string, any>, [key: string]: unknown }} WorkflowJson
@@ -61,17 +65,32 @@ function simulatorCredential(url, client) {
 }
 
 /**
- * Every example pointed at the simulator at `url`, with the credential they use: what `prepareInstance`
+ * The "Alation User Sign-In (simulator)" credential, not yet connected: its form's "Connect my account"
+ * opens the simulator's sign-in page. Demo values only.
+ *
+ * @param {string} url  the simulator's address
+ * @param {{ userOauthClientId: string, userOauthClientSecret: string }} client
+ */
+function signInSimulatorCredential(url, client) {
+	return {
+		...SIGN_IN_CREDENTIAL,
+		type: 'alationOAuth2Api',
+		data: { baseUrl: url, clientId: client.userOauthClientId, clientSecret: client.userOauthClientSecret },
+	};
+}
+
+/**
+ * Every example pointed at the simulator at `url`, with the credentials they use: what `prepareInstance`
  * imports for the demo and for `npm run dev`.
  *
  * @param {string} url  the simulator's address
- * @param {{ clientId: string, clientSecret: string }} client
+ * @param {{ clientId: string, clientSecret: string, userOauthClientId: string, userOauthClientSecret: string }} client
  */
 function examplesForSimulator(url, client) {
 	const examples = loadExamples();
 	return {
 		examples,
-		credentials: [simulatorCredential(url, client)],
+		credentials: [simulatorCredential(url, client), signInSimulatorCredential(url, client)],
 		workflows: examples.map((example) => forSimulator(example.workflow, url)),
 	};
 }
@@ -86,4 +105,4 @@ function nodeNamed(workflow, name) {
 	return node;
 }
 
-module.exports = { PLACEHOLDER_URL, SIMULATOR_CREDENTIAL, loadExamples, forSimulator, simulatorCredential, examplesForSimulator, nodeNamed };
+module.exports = { PLACEHOLDER_URL, SIMULATOR_CREDENTIAL, SIGN_IN_CREDENTIAL, signInSimulatorCredential, loadExamples, forSimulator, simulatorCredential, examplesForSimulator, nodeNamed };

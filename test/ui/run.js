@@ -20,7 +20,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { examplesForSimulator, SIMULATOR_CREDENTIAL } = require('../../scripts/lib/examples');
+const { examplesForSimulator, SIGN_IN_CREDENTIAL, SIMULATOR_CREDENTIAL } = require('../../scripts/lib/examples');
 const { ensureN8n } = require('../../scripts/lib/install-n8n');
 const { freshFolder, prepareInstance } = require('../../scripts/lib/instance');
 const { formatDuration, info, step } = require('../../scripts/lib/log');
@@ -164,7 +164,7 @@ async function main() {
 
 	/** A wrong client secret typed into the credential form; like the real ones, it must never show up. */
 	const wrongSecret = ['ui-wrong', crypto.randomBytes(12).toString('hex')].join('-'); // generated at run time
-	const secrets = [DEMO.clientSecret, DEMO.refreshToken, DEMO.password, DEMO.keycloakClientSecret, DEMO.keycloakPassword, wrongSecret];
+	const secrets = [DEMO.clientSecret, DEMO.refreshToken, DEMO.password, DEMO.keycloakClientSecret, DEMO.keycloakPassword, DEMO.userOauthClientSecret, wrongSecret];
 
 	const workDir = freshFolder(WORK_ROOT, 'ui');
 	const userFolder = path.join(workDir, 'n8n');
@@ -583,6 +583,67 @@ async function main() {
 		assert.equal(runs, 1, `${runs} Alation agent runs`);
 		assert.deepEqual(texts, [expected], `the chat shows ${texts.length} message(s): ${short(texts.join(' | '), 300)}`);
 		return `1 Alation run; the chat shows one message, the AI Agent's: "${short(expected, 120)}"`;
+	});
+
+	// h. User sign-in as a person does it: the credential form's "Connect my account", the sign-in page
+	// in the popup, "Account connected"; then example 08, run from the editor, answers as that person.
+	await h.check('h', 'user sign-in: "Connect my account" → sign-in page in a popup → "Account connected"; example 08 then runs as Ada', async () => {
+		const [ada] = DEMO.oauthUsers;
+		const before = { authorizations: sim.counters.userAuthorizations, mints: sim.counters.userTokenMints };
+		await page.goto(`${server.url}/home/credentials`);
+		await page.getByTestId('resources-list-item').filter({ hasText: SIGN_IN_CREDENTIAL.name }).click();
+		const modal = page.getByTestId('editCredential-modal');
+		await modal.waitFor();
+		// The form shows the redirect URL a Server Admin registers in Alation: n8n's OAuth callback.
+		await poll('the OAuth Redirect URL in the form', async () => (await modal.innerText()).includes(`${server.url}/rest/oauth2-credential/callback`));
+		await h.screenshot('sign-in-form');
+		// n8n 2.41's form: "Connect your account to use this credential" with a "Connect" button (older
+		// editors say "Connect my account").
+		const connect = modal.getByRole('button', { name: /^\s*Connect( my account)?\s*$/i }).first();
+		await connect.waitFor();
+		const [popup] = await Promise.all([page.waitForEvent('popup', { timeout: UI_WAIT_MS }), connect.click()]);
+		await popup.locator(`#sign-in-${ada.id}`).waitFor({ timeout: UI_WAIT_MS });
+		assert.equal(new URL(popup.url()).pathname, '/oauth/v1/authorize/');
+		await popup.screenshot({ path: path.join(screenshotDir, 'sign-in-popup.png'), timeout: 15000 }).catch(() => undefined);
+		await popup.locator(`#sign-in-${ada.id}`).click();
+		const banner = modal.getByTestId('oauth-connect-success-banner');
+		await banner.waitFor({ timeout: RUN_WAIT_MS });
+		const bannerText = short(await banner.innerText());
+		assert.match(bannerText, /Account connected/);
+		await h.screenshot('account-connected');
+		await h.picture('sign-in-account-connected');
+		assert.equal(sim.counters.userAuthorizations - before.authorizations, 1, 'one sign-in');
+		assert.equal(sim.counters.userTokenMints - before.mints, 1, 'one code exchange');
+		await modal.locator('.el-dialog__headerbtn, button[aria-label="Close this dialog"]').first().click();
+		const confirmClose = page.getByRole('button', { name: 'Close', exact: true });
+		if (await confirmClose.isVisible().catch(() => false)) await confirmClose.click();
+		await modal.waitFor({ state: 'hidden' });
+
+		await page.goto(`${server.url}/workflow/alationAskAsMe`);
+		await escape();
+		await canvasNode('Ask as me').waitFor();
+		await page.getByTestId('execute-workflow-button').click();
+		await poll(
+			'example 08 to finish (My data products green)',
+			async () => {
+				const errors = await page.locator('[data-test-id="canvas-node"] [data-test-id^="canvas-node-status-error"]').count();
+				if (errors > 0) throw new Error(`${errors} node(s) failed on the canvas`);
+				return (await canvasNode('My data products').getByTestId('canvas-node-status-success').count()) > 0;
+			},
+			{ timeoutMs: RUN_WAIT_MS },
+		);
+		await canvasNode('Ask as me').dblclick();
+		const panel = page.getByTestId('output-panel');
+		await panel.waitFor();
+		let text = '';
+		await poll('Ask as me\'s answer names Ada', async () => {
+			text = await panel.innerText();
+			return text.includes(ada.displayName);
+		}, { describe: () => short(text, 300) });
+		await h.screenshot('output-ask-as-me');
+		await page.getByTestId('ndv-close-button').click();
+		await page.getByTestId('ndv').waitFor({ state: 'hidden' });
+		return `popup: the simulator's sign-in page; "${bannerText}"; 1 sign-in, 1 code exchange; example 08's answer names ${ada.displayName}`;
 	});
 
 	// g. No secret anywhere the run saved or the browser received.
