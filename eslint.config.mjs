@@ -10,10 +10,17 @@ const NODE_FOLDER_LEAVES = {
 const SHARED_TO_NODE = { regex: '^\\.\\./', message: 'nodes/shared/ never imports a node folder.' };
 const SHARED_SUBFOLDER_TO_NODE = { regex: '^\\.\\./\\.\\./(?!\\.\\./|shared/)', message: 'nodes/shared/ never imports a node folder.' };
 const SESSION_UP = { regex: '^\\./agentStudio/', message: 'session.ts is below agentStudio/: it never imports it.' };
-const TOKEN_UP = { regex: '^\\.\\./(agentStudio/|session$)', message: 'token/ is below session.ts and agentStudio/: it never imports them.' };
+const TOKEN_UP = {
+	regex: '^\\.\\./(agentStudio/|session$|nodeErrors$|credentialDoors$)',
+	message: "token/ is below session.ts, agentStudio/, nodeErrors.ts (the boundary to n8n's errors) and credentialDoors.ts: it never imports them.",
+};
 const BOTTOM_UP = {
 	regex: '^\\.\\./(agentStudio/|token/|session$|nodeErrors$)',
 	message: "http/, sse/ and auth/ are the bottom layer: they never import agentStudio/, session, token/ or nodeErrors (the boundary to n8n's errors).",
+};
+const NODE_SIDE_TO_DOORS = {
+	regex: '(^|/)credentialDoors$',
+	message: "nodes/shared/credentialDoors.ts is the credentials' adapter: only credentials/ import it, never the nodes' side.",
 };
 const AUTH_TO_HTTP = { regex: '^\\.\\./http/', message: 'auth/ does no I/O: it never imports http/.' };
 const CREDENTIAL_OUTSIDE_SHARED = { regex: '^\\.(?!\\./nodes/shared/)', message: 'A credential imports only from nodes/shared/.' };
@@ -43,23 +50,23 @@ export default [
 	{
 		files: ['nodes/*/**/*.ts'],
 		ignores: ['nodes/shared/**'],
-		rules: { 'no-restricted-imports': ['error', { patterns: [NODE_FOLDER_LEAVES] }] },
+		rules: { 'no-restricted-imports': ['error', { patterns: [NODE_FOLDER_LEAVES, NODE_SIDE_TO_DOORS] }] },
 	},
 	{
 		files: ['nodes/shared/*.ts'],
-		rules: { 'no-restricted-imports': ['error', { patterns: [SHARED_TO_NODE] }] },
+		rules: { 'no-restricted-imports': ['error', { patterns: [SHARED_TO_NODE, NODE_SIDE_TO_DOORS] }] },
 	},
 	{
 		files: ['nodes/shared/session.ts'],
-		rules: { 'no-restricted-imports': ['error', { patterns: [SHARED_TO_NODE, SESSION_UP] }] },
+		rules: { 'no-restricted-imports': ['error', { patterns: [SHARED_TO_NODE, SESSION_UP, NODE_SIDE_TO_DOORS] }] },
 	},
 	{
 		files: ['nodes/shared/*/**/*.ts'],
-		rules: { 'no-restricted-imports': ['error', { patterns: [SHARED_SUBFOLDER_TO_NODE] }] },
+		rules: { 'no-restricted-imports': ['error', { patterns: [SHARED_SUBFOLDER_TO_NODE, NODE_SIDE_TO_DOORS] }] },
 	},
 	{
 		files: ['nodes/shared/token/**/*.ts'],
-		rules: { 'no-restricted-imports': ['error', { patterns: [SHARED_SUBFOLDER_TO_NODE, TOKEN_UP] }] },
+		rules: { 'no-restricted-imports': ['error', { patterns: [SHARED_SUBFOLDER_TO_NODE, TOKEN_UP, NODE_SIDE_TO_DOORS] }] },
 	},
 	{
 		files: ['nodes/shared/http/**/*.ts', 'nodes/shared/sse/**/*.ts'],

@@ -10,7 +10,7 @@ import type {
 } from 'n8n-workflow';
 
 import { credentialTestRequest, ignoreSslIssuesProperty, storedTokenProperties } from '../nodes/shared/auth/credentialProperties';
-import { authenticateRequest, preAuthenticate } from '../nodes/shared/token/n8nDoors';
+import { authenticateRequest, preAuthenticate } from '../nodes/shared/credentialDoors';
 
 /**
  * DataClarity API: Bearer tokens from DataClarity's Keycloak (OpenID Connect) token endpoint,

@@ -1,4 +1,4 @@
-import type { ICredentialDataDecryptedObject, IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
 
 import {
 	alationBaseUrl,
@@ -16,8 +16,8 @@ import type { HttpResponse, JsonResponse, SendOptions } from './http/client';
 import { assertEgressAllowed } from './http/egress';
 import type { EgressFilter } from './http/egress';
 import { storedToken, tokenAuthority } from './token/authority';
-import { markStoringRequest, TokenStored } from './token/n8nDoors';
 import { signInToken } from './token/signIn';
+import { fetchAndStore } from './token/storingRequest';
 import { undiciCheck, undiciPost } from './token/transports';
 
 /** What a session needs from n8n: `execute` contexts and list-search / load-options contexts both have it. */
@@ -50,12 +50,14 @@ const MAX_UNCURABLE = 1_000;
  *
  * Where a token comes from, in order: the authority's held token; the token stored in the n8n
  * credential (as the item started, then as stored now — another n8n process, a queue-mode worker or
- * a CLI run, may have stored a newer one); else one new token, fetched through n8n's own pre-request
- * token fetch so that n8n stores it in the credential for every other process.
+ * a CLI run, may have stored a newer one); else one new token, fetched through n8n so that n8n stores
+ * it in the credential for every other process (the storing request: token/storingRequest.ts).
  */
 export class CredentialSession {
 	/** Tokens handed out through this session: they join the redaction list of its errors. */
 	private readonly issued = new Set<string>();
+	/** Errors `send` threw while getting a token, not while sending the request (`failedGettingToken`). */
+	private readonly tokenFailures = new WeakSet<object>();
 
 	private constructor(
 		private readonly ctx: SessionContext,
@@ -125,12 +127,12 @@ export class CredentialSession {
 				signal,
 				headers: { ...options.headers, [this.grant.scheme.headerName]: headerValue(this.grant.scheme, token.value) },
 			});
-		const token = await markTokenPhase(this.token(false, signal));
+		const token = await this.gettingToken(this.token(false, signal));
 		const first = await call(token);
 		if (first.status !== 401 || uncurable.has(this.uncurableKey())) return first;
 		if (this.isSignIn) {
 			// A user sign-in: the credential's newer token, or one renewal through n8n; then once more.
-			const renewed = await markTokenPhase(signInToken(this.ctx, this.grant, this.itemIndex, token.value));
+			const renewed = await this.gettingToken(signInToken(this.ctx, this.grant, this.itemIndex, token.value));
 			this.issued.add(renewed.value);
 			await discard(first.body);
 			const again = await call(renewed);
@@ -138,7 +140,7 @@ export class CredentialSession {
 			return again;
 		}
 		// Another process may have minted since (which invalidated the token sent): take its token.
-		const newer = await markTokenPhase(this.replacementFor(token));
+		const newer = await this.gettingToken(this.replacementFor(token));
 		if (!newer) {
 			const verdict = await tokenAuthority.check(this.grant, token.value, undiciCheck({ allowUnauthorizedCerts: this.allowUnauthorizedCerts, egress: this.egress }));
 			if (verdict === 'accepted') return first;
@@ -146,14 +148,14 @@ export class CredentialSession {
 			tokenAuthority.refuse(this.grant, token.value);
 		}
 		await discard(first.body);
-		const second = await call(newer ?? (await markTokenPhase(this.token(false, signal))));
+		const second = await call(newer ?? (await this.gettingToken(this.token(false, signal))));
 		if (second.status === 401 && newer) {
 			// The other process's token was dead too (after an outage several may have minted alone): both
 			// are refused, and this once a token of our own — at most three sends in all.
 			tokenAuthority.refuse(this.grant, token.value);
 			tokenAuthority.refuse(this.grant, newer.value);
 			await discard(second.body);
-			const third = await call(await markTokenPhase(this.token(false, signal)));
+			const third = await call(await this.gettingToken(this.token(false, signal)));
 			if (third.status === 401) this.rememberUncurable();
 			return third;
 		}
@@ -202,73 +204,35 @@ export class CredentialSession {
 		if (!forceNew) {
 			const ready = await tokenAuthority.find(this.grant, storedToken(this.credentials));
 			if (ready) return ready;
+			// The credential as stored now: another process may have stored a newer token since the item started.
 			const latest = await this.ctx.getCredentials<ICredentialDataDecryptedObject>(this.type, this.itemIndex);
-			const adopted = await tokenAuthority.adopt(this.grant, storedToken(latest));
-			if (adopted) return adopted;
+			const stored = await tokenAuthority.find(this.grant, storedToken(latest));
+			if (stored) return stored;
 		}
-		// One "fetch a token and have n8n store it" per identity at a time, process-wide.
-		const pending = tokenAuthority.shared(`store|${identityKey(this.grant)}`, async () => await this.fetchAndStore(forceNew));
+		// One "fetch a token and have n8n store it" (token/storingRequest.ts) per identity at a time, process-wide.
+		const pending = tokenAuthority.shared(
+			`store|${identityKey(this.grant)}`,
+			async () => await fetchAndStore(this.ctx, this.type, this.credentials, this.grant, this.post, forceNew),
+		);
 		return await untilAborted(pending, signal);
 	}
 
 	/**
-	 * Gets a token through n8n's `httpRequestWithAuthentication` (a storing request: token/n8nDoors.ts):
-	 * n8n runs the credential's `preAuthentication` — the same authority, so still one token request
-	 * — and stores the result in the credential; the request itself is never sent. Without that
-	 * helper or a saved credential (e.g. a test run of an unsaved node), the token is fetched
-	 * directly and lives in this process only.
+	 * Whether `error` (thrown by `send`) came from getting a token rather than from the request that
+	 * needed it: the token request has had its own retries (auth/grants.ts), so a caller that retries
+	 * its request after a connection error (Agent Chat's stream run) does not retry this one.
 	 */
-	private async fetchAndStore(forceNew: boolean): Promise<AccessToken> {
-		const nodeCredential = this.ctx.getNode().credentials?.[this.type];
-		const request = this.ctx.helpers.httpRequestWithAuthentication;
-		if (!request || !nodeCredential?.id) return await tokenAuthority.get(this.grant, this.post, { forceNew });
-
-		const data: ICredentialDataDecryptedObject = { ...this.credentials, accessToken: '' };
-		markStoringRequest(data, forceNew);
-		const storingRequest: IHttpRequestOptions = { method: 'GET', url: this.grant.checkUrl, json: true };
-		const outcome = await request
-			.call(this.ctx as IExecuteFunctions, this.type, storingRequest, {
-				credentialsDecrypted: { id: nodeCredential.id, name: nodeCredential.name, type: this.type, data },
-			})
-			.then(
-				() => undefined,
-				(error: unknown) => error,
-			);
-		const token = tokenAuthority.peek(this.grant);
-		if (token) return token;
-		// No token: the token request itself failed. Its own error says why (n8n wrapped it).
-		const failure = tokenAuthority.lastFailure(this.grant);
-		if (failure !== undefined) throw failure;
-		if (outcome !== undefined && !isTokenStored(outcome)) throw outcome;
-		throw new Error('No access token was obtained');
+	failedGettingToken(error: unknown): boolean {
+		return error !== null && typeof error === 'object' && this.tokenFailures.has(error);
 	}
-}
 
-/** n8n wraps what `authenticate` throws; the storing request's end is TokenStored, found as the cause. */
-function isTokenStored(error: unknown): boolean {
-	for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-		if (e instanceof TokenStored) return true;
-		e = (e as { cause?: unknown }).cause;
+	/** `work` is getting a token: a failure of it is remembered as such (`failedGettingToken`). */
+	private async gettingToken<T>(work: Promise<T>): Promise<T> {
+		return await work.catch((error: unknown) => {
+			if (error !== null && typeof error === 'object') this.tokenFailures.add(error);
+			throw error;
+		});
 	}
-	return false;
-}
-
-/**
- * Marks a failure to get a token, so a caller that retries its own request after a connection error
- * (Agent Chat) does not retry this one: the token request has had its own retries (auth/grants.ts).
- */
-async function markTokenPhase<T>(work: Promise<T>): Promise<T> {
-	return await work.catch((error: unknown) => {
-		if (error !== null && typeof error === 'object' && !('tokenPhase' in error)) {
-			Object.defineProperty(error, 'tokenPhase', { value: true, enumerable: false });
-		}
-		throw error;
-	});
-}
-
-/** Whether an error came from getting a token rather than from the request that needed it. */
-export function isTokenPhaseError(error: unknown): boolean {
-	return error !== null && typeof error === 'object' && (error as { tokenPhase?: unknown }).tokenPhase === true;
 }
 
 /** Resolves with `work`, or rejects with the abort reason as soon as `signal` aborts. */

@@ -161,7 +161,7 @@ describe.each<Helper>(['httpRequestWithAuthentication', 'requestWithAuthenticati
 		expect(sim.counters.requests.userinfo).toBe(2);
 		// Stored where every door (and every process) sees it.
 		expect(store.stored.get('door-1')?.data.accessToken).not.toBe(first);
-		expect(tokenAuthority.peek(alationGrant(oauthData()))?.value).toBe(store.stored.get('door-1')?.data.accessToken);
+		expect(tokenAuthority.held(alationGrant(oauthData()), { fresh: true })?.value).toBe(store.stored.get('door-1')?.data.accessToken);
 	});
 });
 

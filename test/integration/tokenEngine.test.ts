@@ -311,7 +311,7 @@ describe('token authority', () => {
 			const verdicts = await Promise.all(Array.from({ length: 10 }, () => authority.check(oauth(), token.value, check)));
 			expect(verdicts).toEqual(Array(10).fill('accepted'));
 			expect(sim.counters.requests.userinfo).toBe(1);
-			expect(authority.peek(oauth())?.value).toBe(token.value);
+			expect(authority.held(oauth(), { fresh: true })?.value).toBe(token.value);
 			expect(sim.counters.oauthMints).toBe(0);
 		});
 
@@ -321,7 +321,7 @@ describe('token authority', () => {
 			sim.revokeAllTokens();
 			sim.resetCounters();
 			expect(await authority.check(oauth(), token.value, check)).toBe('refused');
-			expect(authority.peek(oauth())).toBeUndefined();
+			expect(authority.held(oauth(), { fresh: true })).toBeUndefined();
 			expect(await authority.check(oauth(), token.value, check)).toBe('refused');
 			expect(sim.counters.requests.userinfo).toBe(1);
 		});
@@ -331,7 +331,7 @@ describe('token authority', () => {
 			const token = await authority.get(oauth(), post());
 			sim.faults.add({ route: 'userinfo', status: 500 });
 			expect(await authority.check(oauth(), token.value, check)).toBe('unknown');
-			expect(authority.peek(oauth())?.value).toBe(token.value);
+			expect(authority.held(oauth(), { fresh: true })?.value).toBe(token.value);
 		});
 	});
 
@@ -380,13 +380,18 @@ describe('token authority', () => {
 		});
 
 		test('tokens only move forward: an older stored token is never adopted over a newer held one; a newer one is', async () => {
-			const authority = new TokenAuthority();
+			let now = Date.now();
+			const authority = new TokenAuthority(() => now);
 			const held = await authority.get(oauth(), post());
-			const older = await storedFor(oauth(), { accessToken: 'older', expiresAt: Date.now() + 600_000, mintedAt: held.mintedAt - 1 });
-			expect((await authority.adopt(oauth(), older))?.value).toBe(held.value);
+			const older = await storedFor(oauth(), { accessToken: 'older', expiresAt: now + 600_000, mintedAt: held.mintedAt - 1 });
+			expect((await authority.find(oauth(), older))?.value).toBe(held.value);
 			expect((await authority.get(oauth(), post(), { stored: older })).value).toBe(held.value);
-			const newer = await storedFor(oauth(), { accessToken: 'newer', expiresAt: Date.now() + 600_000, mintedAt: held.mintedAt + 1 });
-			expect((await authority.adopt(oauth(), newer))?.value).toBe('newer');
+			// The held token comes due: a stored one minted after it is taken, an older one never.
+			now = held.expiresAt - 1;
+			const newer = await storedFor(oauth(), { accessToken: 'newer', expiresAt: now + 600_000, mintedAt: held.mintedAt + 1 });
+			const olderStill = await storedFor(oauth(), { accessToken: 'older', expiresAt: now + 600_000, mintedAt: held.mintedAt - 1 });
+			expect(await authority.find(oauth(), olderStill)).toBeUndefined();
+			expect((await authority.find(oauth(), newer))?.value).toBe('newer');
 			expect(sim.counters.oauthMints).toBe(1);
 		});
 
@@ -394,9 +399,9 @@ describe('token authority', () => {
 			const authority = new TokenAuthority();
 			const older = await storedFor(oauth(), { accessToken: 'T1', expiresAt: Date.now() + 600_000, mintedAt: Date.now() - 60_000 });
 			const newer = await storedFor(oauth(), { accessToken: 'T2', expiresAt: Date.now() + 600_000, mintedAt: Date.now() - 1_000 });
-			expect((await authority.adopt(oauth(), newer))?.value).toBe('T2');
+			expect((await authority.find(oauth(), newer))?.value).toBe('T2');
 			authority.refuse(oauth(), 'T2');
-			expect(await authority.adopt(oauth(), older)).toBeUndefined();
+			expect(await authority.find(oauth(), older)).toBeUndefined();
 			const fresh = await authority.get(oauth(), post(), { stored: older });
 			expect(fresh.value).not.toBe('T1');
 			expect(sim.counters.oauthMints).toBe(1);

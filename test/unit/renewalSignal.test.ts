@@ -11,7 +11,7 @@
 import { isTokenExpiredStatusCode } from 'n8n-core/dist/execution-engine/node-execution-context/utils/request-helpers/oauth';
 import { checkNodesApiVersion } from 'n8n-workflow';
 
-import { TokenRenewalNeeded } from '../../nodes/shared/token/n8nDoors';
+import { TokenRenewalNeeded } from '../../nodes/shared/credentialDoors';
 
 interface FullResponse {
 	statusCode?: unknown;

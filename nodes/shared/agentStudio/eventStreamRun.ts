@@ -8,7 +8,6 @@ import { HttpStatusError, isAbortError } from '../http/errors';
 import { isRetryableNetworkError, isRetryableStatus, retryDelayMs, waitForRetry } from '../http/retry';
 import { withItemData } from '../items';
 import { redactSecrets } from '../redact';
-import { isTokenPhaseError } from '../session';
 import type { CredentialSession } from '../session';
 import { AnswerAssembler, AnswerTooLargeError } from '../sse/assembler';
 import type { AssembledAnswer } from '../sse/assembler';
@@ -152,7 +151,7 @@ async function openStream(session: CredentialSession, input: StreamRequest, sign
 				bodyTimeoutMs: input.idleTimeoutMs,
 			});
 		} catch (error) {
-			if (canRetry && !signal.aborted && isRetryableNetworkError(error) && !isTokenPhaseError(error)) {
+			if (canRetry && !signal.aborted && isRetryableNetworkError(error) && !session.failedGettingToken(error)) {
 				await waitForRetry(retryDelayMs(attempt), signal);
 				continue;
 			}

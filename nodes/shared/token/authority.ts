@@ -33,6 +33,25 @@ import { requestToken, TOKEN_REQUEST_DEADLINE_MS } from './requestToken';
  * mint happens under the fleet's lock, after reading the shared token again — only if nothing newer
  * is there; the new token is published for the others. Without a fleet (regular mode), or while its
  * Redis is unreachable (a warning in n8n's log), each process keeps its own token as before.
+ *
+ * The public surface, which the nodes' session (session.ts), the credential doors (../credentialDoors.ts), the
+ * storing request (storingRequest.ts) and the user sign-in (signIn.ts) use:
+ *
+ *   looking up — never mints:
+ *     find(grant, stored?)                a fresh token: held, else the fleet's, else the credential's
+ *     replacementFor(grant, refused, …)   after a 401: a fresh token other than the refused one
+ *     held(grant, { fresh? })             what this process holds (with fresh: only if fit to send)
+ *     tokenIn(grant, stored)              the token a credential holds for this identity, fresh or not
+ *   getting — may mint:
+ *     get(grant, post, { forceNew, stored })   find, else one mint shared by every caller
+ *   refusals:
+ *     refuse(grant, sent) · isRefused(token) · check(grant, token, send)
+ *   running once at a time:
+ *     shared(key, work)                   in this process (single flight)
+ *     exclusive(grant, work)              in the whole fleet, under the identity's lock
+ *   storing:
+ *     stored(grant, token, current)       the fields written to the n8n credential
+ *     lastFailure(grant)                  why the last mint failed (for callers that see n8n's wrapping)
  */
 
 /** The token as the n8n credential stores it (hidden properties of both credential types). */
@@ -135,7 +154,7 @@ export class TokenAuthority {
 	 */
 	async find(grant: TokenGrant, stored?: StoredToken): Promise<AccessToken | undefined> {
 		const key = identityKey(grant);
-		return this.cache.fresh(key) ?? (await this.fromFleet(grant, key)) ?? (await this.adopt(grant, stored));
+		return this.cache.fresh(key) ?? (await this.fromFleet(grant, key)) ?? (await this.adopt(grant, key, stored));
 	}
 
 	/**
@@ -152,20 +171,19 @@ export class TokenAuthority {
 		const fleet = this.fleetOf();
 		const shared = fleet ? await this.ask(fleet.read(grant)) : undefined;
 		const fromFleet = usable(shared === UNAVAILABLE ? undefined : shared);
-		const fromCredential = usable(await this.ownToken(grant, stored));
+		const fromCredential = usable(await this.tokenIn(grant, stored));
 		const candidate = fromFleet ?? (fromCredential && fromCredential.mintedAt > refused.mintedAt ? fromCredential : undefined);
 		if (candidate) this.cache.offer(key, candidate, true);
 		return candidate;
 	}
 
-	/** The token held for this identity, fit to send or not (due for renewal, expired); never fetches. */
-	held(grant: TokenGrant): AccessToken | undefined {
-		return this.cache.current(identityKey(grant));
-	}
-
-	/** The held token if it is fit to send; never fetches. */
-	peek(grant: TokenGrant): AccessToken | undefined {
-		return this.cache.fresh(identityKey(grant));
+	/**
+	 * The token held in this process for this identity; never fetches. With `fresh`, only if it is fit to
+	 * send; without, also one due for renewal or expired.
+	 */
+	held(grant: TokenGrant, options: { fresh?: boolean } = {}): AccessToken | undefined {
+		const key = identityKey(grant);
+		return options.fresh ? this.cache.fresh(key) : this.cache.current(key);
 	}
 
 	/** A token fit to send: held, adopted from `stored`, or one shared mint. */
@@ -178,20 +196,8 @@ export class TokenAuthority {
 		return await this.mint(key, grant, post, options.forceNew === true);
 	}
 
-	/**
-	 * Takes a token stored elsewhere (the n8n credential, written by this or another process) if it
-	 * belongs to this identity, is fresh, was never refused here, and was minted after the held one.
-	 * Returns the held token afterwards if it is fresh.
-	 */
-	async adopt(grant: TokenGrant, stored: StoredToken | undefined): Promise<AccessToken | undefined> {
-		const key = identityKey(grant);
-		const token = await this.ownToken(grant, stored);
-		if (token) this.cache.offer(key, token);
-		return this.cache.fresh(key);
-	}
-
-	/** The token in `stored` if it is this identity's and readable (fresh or not); never fetches. */
-	async ownToken(grant: TokenGrant, stored: StoredToken | undefined): Promise<AccessToken | undefined> {
+	/** The token a credential holds (`stored`) if it is this identity's and readable (fresh or not); never fetches. */
+	async tokenIn(grant: TokenGrant, stored: StoredToken | undefined): Promise<AccessToken | undefined> {
 		if (!stored) return undefined;
 		const { accessToken: value } = stored;
 		const expiresAt = toNumber(stored.expiresAt);
@@ -260,23 +266,10 @@ export class TokenAuthority {
 	async exclusive<T>(grant: TokenGrant, work: () => Promise<T>): Promise<T> {
 		return await this.shared(`exclusive|${identityKey(grant)}`, async () => {
 			const fleet = this.fleetOf();
-			if (!fleet) return await work();
-			const askedAt = this.now();
-			const prepared = await fleetCall(fleet.prepare(grant).then(() => true), KEY_DERIVATION_TIMEOUT_MS, false, (error) => this.fleetUnavailable(error));
-			for (let round = 0; prepared && round < MAX_WAIT_ROUNDS && this.now() < askedAt + MAX_WAIT_FOR_HOLDER_MS; round++) {
-				const release = await this.takeLock(fleet, grant);
-				if (release === UNAVAILABLE) break;
-				if (release) {
-					try {
-						return await work();
-					} finally {
-						await this.ask(release());
-					}
-				}
-				// Another process holds it: its renewal lands in the credential within moments.
-				await sleep(100 + Math.floor(Math.random() * 100));
-			}
-			return await work();
+			// Another process holding the lock: its renewal lands in the credential within moments, which
+			// `work` reads first. The fleet unable to help: alone.
+			const outcome = fleet ? await this.underFleetLock(fleet, grant, work) : UNAVAILABLE;
+			return outcome === UNAVAILABLE ? await work() : outcome;
 		});
 	}
 
@@ -331,33 +324,63 @@ export class TokenAuthority {
 		// fleet's tokens come in this process's clock: fleet.ts).
 		const usable = (token: AccessToken | undefined) =>
 			token && (!forceNew || (token.value !== heldWhenAsked && token.mintedAt > askedAt)) ? token : undefined;
-		const prepared = await fleetCall(fleet.prepare(grant).then(() => true), KEY_DERIVATION_TIMEOUT_MS, false, (error) => this.fleetUnavailable(error));
-		for (let round = 0; prepared && round < MAX_WAIT_ROUNDS && this.now() < askedAt + MAX_WAIT_FOR_HOLDER_MS; round++) {
-			const release = await this.takeLock(fleet, grant);
-			if (release === UNAVAILABLE) break;
-			if (release) {
-				try {
-					const newer = await this.readFleet(fleet, grant, key);
-					if (newer === UNAVAILABLE) break;
-					if (usable(newer)) return newer as AccessToken;
-					const token = await this.mintHere(key, grant, post);
-					await this.ask(fleet.publish(grant, token, true));
-					return token;
-				} finally {
-					await this.ask(release());
-				}
-			}
+		const outcome = await this.underFleetLock(
+			fleet,
+			grant,
+			// The lock's holder: the fleet's token if it is newer than what this process holds, else one mint, published.
+			async () => {
+				const newer = await this.readFleet(fleet, grant, key);
+				if (newer === UNAVAILABLE) return UNAVAILABLE;
+				if (usable(newer)) return newer as AccessToken;
+				const token = await this.mintHere(key, grant, post);
+				await this.ask(fleet.publish(grant, token, true));
+				return token;
+			},
 			// Another process is minting: its token appears in the fleet within milliseconds.
-			await sleep(100 + Math.floor(Math.random() * 100));
-			const published = await this.readFleet(fleet, grant, key);
-			if (published === UNAVAILABLE) break;
-			if (usable(published)) return published as AccessToken;
-		}
+			async () => {
+				const published = await this.readFleet(fleet, grant, key);
+				return published === UNAVAILABLE ? UNAVAILABLE : usable(published);
+			},
+		);
+		if (outcome !== UNAVAILABLE) return outcome;
 		// The fleet cannot help (Redis is down or too slow, or a holder kept the lock past the longest
 		// possible mint): mint alone, and offer the token to the fleet.
 		const token = await this.mintHere(key, grant, post);
 		await this.ask(fleet.publish(grant, token, false));
 		return token;
+	}
+
+	/**
+	 * Runs `asHolder` under the identity's fleet lock (the one lock loop of the package: mints and
+	 * `exclusive` both use it). While another process holds the lock, waits a moment and asks
+	 * `whileWaiting` whether the holder's result is there yet — for as long as a living holder may keep
+	 * it (the longest a token request can take). UNAVAILABLE when the fleet cannot help: Redis down or
+	 * too slow, its keys not derived in time, or a holder that kept the lock past that bound.
+	 */
+	private async underFleetLock<T>(
+		fleet: Fleet,
+		grant: TokenGrant,
+		asHolder: () => Promise<T | typeof UNAVAILABLE>,
+		whileWaiting?: () => Promise<T | undefined | typeof UNAVAILABLE>,
+	): Promise<T | typeof UNAVAILABLE> {
+		const askedAt = this.now();
+		const prepared = await fleetCall(fleet.prepare(grant).then(() => true), KEY_DERIVATION_TIMEOUT_MS, false, (error) => this.fleetUnavailable(error));
+		if (!prepared) return UNAVAILABLE;
+		for (let round = 0; round < MAX_WAIT_ROUNDS && this.now() < askedAt + MAX_WAIT_FOR_HOLDER_MS; round++) {
+			const release = await this.takeLock(fleet, grant);
+			if (release === UNAVAILABLE) return UNAVAILABLE;
+			if (release) {
+				try {
+					return await asHolder();
+				} finally {
+					await this.ask(release());
+				}
+			}
+			await sleep(100 + Math.floor(Math.random() * 100));
+			const found = whileWaiting ? await whileWaiting() : undefined;
+			if (found !== undefined) return found;
+		}
+		return UNAVAILABLE;
 	}
 
 	/**
@@ -410,6 +433,17 @@ export class TokenAuthority {
 				throw error;
 			},
 		);
+	}
+
+	/**
+	 * Takes a token stored elsewhere (the n8n credential, written by this or another process) if it
+	 * belongs to this identity, is fresh, was never refused here, and was minted after the held one.
+	 * Returns the held token afterwards if it is fresh.
+	 */
+	private async adopt(grant: TokenGrant, key: string, stored: StoredToken | undefined): Promise<AccessToken | undefined> {
+		const token = await this.tokenIn(grant, stored);
+		if (token) this.cache.offer(key, token);
+		return this.cache.fresh(key);
 	}
 
 	/** The fleet's token for this identity, if it can be asked; the fresh held token after. */
