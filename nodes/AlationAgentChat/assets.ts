@@ -5,10 +5,8 @@ import { HttpStatusError } from '../shared/http/errors';
 import { isRecord, parseJson } from '../shared/json';
 import type { AssembledAnswer, Asset } from '../shared/sse/assembler';
 import type { StreamContext } from '../shared/agentStudio/eventStreamRun';
-import type { AgentChatInput } from './chatRequest';
-
-/** What an asset download needs of the run: its context, and the item's bounds on assets. */
-type AssetRun = StreamContext & { input: Pick<AgentChatInput, 'maxAssets' | 'maxAssetBytes'> };
+/** What an asset download needs of the run: its context, and the item's bounds on assets (Max Assets, Max Asset Bytes). */
+type AssetRun = StreamContext & { input: { maxAssets: number; maxAssetBytes: number } };
 
 const ERROR_BODY_BYTES = 64 * 1024;
 const MAX_ASSET_BYTES = 50 * 1024 * 1024;

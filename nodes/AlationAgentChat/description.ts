@@ -39,7 +39,7 @@ export const agentChatProperties: INodeProperties[] = [
 				hint: "A built-in agent's ref (e.g. catalog_search_agent) or a custom agent's UUID",
 				// No `validation` regex here: n8n runs it with a 250 ms limit before the node, and on a busy
 				// worker it timed out and failed the execution (1 in 650 under load). The node checks the
-				// value itself (chatRequest.ts) and says what to type.
+				// value itself (ask.ts) and says what to type.
 			},
 		],
 	},
