@@ -509,7 +509,7 @@ async function main() {
 		return `"${badMessage}"; token requests: HTTP node ${byHttp}, Agent Chat ${tokenCalls.length - byHttp}`;
 	});
 
-	// 10b. The doors n8n opens into the credential (token/n8nDoors.ts). The HTTP Request node uses
+	// 10b. The doors n8n opens into the credential (nodes/shared/credentialDoors.ts). The HTTP Request node uses
 	// n8n's older requestWithAuthentication, which calls preAuthentication after *any* error: five
 	// 404s and five 500s must cost no mint (only the credential's first token) and no second request.
 	await h.check('HTTP Request: five 404s and five 500s → no extra mint, each request sent once', async () => {

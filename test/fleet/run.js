@@ -10,7 +10,8 @@
  * published workflow Webhook → Agent Chat is called on main's /webhook/…; every call runs on some
  * worker, so concurrent workers use one Alation credential at once — and Alation invalidates a
  * client's previous token on every mint. Scenarios: a cold burst, a warm burst, then steady load with
- * 20 s and with 60 s tokens, a chat session across workers; then the stresses, each on 20 s tokens
+ * 20 s and with 60 s tokens, a chat session across workers, a person's sign-in (20 s user tokens,
+ * rotating refresh tokens) shared by the workers; then the stresses, each on 20 s tokens
  * and a client of its own: a worker started in the middle of the load, workers whose clocks are
  * 2 minutes fast and slow (faketime), a worker whose libuv thread pool is kept busy, Redis stopped
  * for 20 s and started again empty, and (a second fleet) n8n and the package on a Redis Cluster.
@@ -21,7 +22,7 @@
  * exits 1 if any scenario fails.
  *
  * FLEET_QUICK=1 shortens the steady-load scenarios (local iteration), FLEET_ONLY=<ids> runs only some
- * (base, chat, late, clocks, busy, outage, cluster; comma-separated), FLEET_KEEP=1 (or --keep) keeps
+ * (base, chat, signin, late, clocks, busy, outage, cluster; comma-separated), FLEET_KEEP=1 (or --keep) keeps
  * the work folder (user folder, Postgres, raw outputs) also after a pass.
  */
 
@@ -36,9 +37,10 @@ const { freePort, n8nCommand, n8nEnv, nodeOf } = require('../../scripts/lib/n8n'
 const { PACKAGE } = require('../../scripts/lib/package');
 const { WORK_ROOT } = require('../../scripts/lib/paths');
 const { isStopping, onCleanup, run, runCleanups, startTracked, stop, stopAll, tailLines } = require('../../scripts/lib/proc');
+const { connectAccount } = require('../../scripts/lib/oauth-connect');
 const { login, startServer } = require('../../scripts/lib/server');
 const { startLocalSimulator } = require('../../scripts/lib/simulator');
-const { answerText } = require('../simulator');
+const { answerText, DEMO } = require('../simulator');
 const { crashResults, jestResults, writeResults } = require('../../scripts/lib/report');
 const { Recorder } = require('./recorder');
 const { ensureTool, startPostgres, startRedis, startRedisCluster, startRedisOnPort, waitUntil } = require('./services');
@@ -70,7 +72,7 @@ const keep = args.includes('--keep') || process.env.FLEET_KEEP === '1';
 const quick = process.env.FLEET_QUICK === '1';
 const WORKERS = positiveInt('FLEET_WORKERS', 3);
 const CONCURRENCY = positiveInt('FLEET_CONCURRENCY', 10);
-const SCENARIO_GROUPS = ['base', 'chat', 'late', 'clocks', 'busy', 'outage', 'cluster'];
+const SCENARIO_GROUPS = ['base', 'chat', 'signin', 'late', 'clocks', 'busy', 'outage', 'cluster'];
 const only = (process.env.FLEET_ONLY ?? '').split(',').map((id) => id.trim()).filter(Boolean);
 for (const id of only) if (!SCENARIO_GROUPS.includes(id)) throw new Error(`FLEET_ONLY: unknown scenario "${id}" (one of ${SCENARIO_GROUPS.join(', ')})`);
 /** @param {string} id */
@@ -134,6 +136,8 @@ function positiveInt(name, fallback) {
  * @property {{ batch: number, everyMs: number, durationMs: number }} [steady]  `batch` calls every `everyMs`
  * @property {string} note
  * @property {string} [lane]           the stress workflow's branch (sent in the body; see stressWorkflow)
+ * @property {string} [askedBy]        user sign-in: the person the answers must name; the scenario's
+ *   "mints" are then the sign-in's refreshes, and its tokens are user tokens of `lifetimeSeconds`
  * @property {(state: ScenarioState) => Promise<void>} [before]   set-up before the load (not timed as load)
  * @property {(t0: number, state: ScenarioState) => Promise<void>} [during]   runs alongside the load
  * @property {(a: import('./tokens').TokenAnalysis, state: ScenarioState, perWorker: Map<string, number>) => Promise<void> | void} [check]
@@ -204,8 +208,10 @@ async function uniquePort() {
  * @param {string} id
  * @param {string} webhookPath
  * @param {{ id: string, name: string }} credential
+ * @param {{ signIn?: boolean }} [options]  signIn: the credential is an Alation User Sign-In one
  */
-function webhookWorkflow(id, webhookPath, credential) {
+function webhookWorkflow(id, webhookPath, credential, options = {}) {
+	const auth = options.signIn ? 'alationOAuth2Api' : 'alationApi';
 	return {
 		id,
 		name: `fleet: ${webhookPath}`,
@@ -228,8 +234,8 @@ function webhookWorkflow(id, webhookPath, credential) {
 				type: `${PACKAGE.name}.alationAgentChat`,
 				typeVersion: 1,
 				position: [220, 0],
-				parameters: { agent: { __rl: true, mode: 'id', value: 'catalog_search_agent' }, message: '={{ $json.body.question }}', options: {} },
-				credentials: { alationApi: credential },
+				parameters: { authentication: auth, agent: { __rl: true, mode: 'id', value: 'catalog_search_agent' }, message: '={{ $json.body.question }}', options: {} },
+				credentials: { [auth]: credential },
 			},
 		],
 		connections: { Webhook: { main: [[{ node: 'Agent Chat', type: 'main', index: 0 }]] } },
@@ -239,6 +245,10 @@ function webhookWorkflow(id, webhookPath, credential) {
 /** The stress scenarios, each with an OAuth client (credential) of its own, in one workflow (see stressWorkflow). */
 const LANES = ['late', 'clocks', 'busy', 'outage', 'cluster'];
 const STRESS_PATH = 'alation-fleet-stress';
+/** The sign-in scenario's webhook. */
+const SIGN_IN_PATH = 'alation-fleet-signin';
+/** The person who signs in for the sign-in scenario. */
+const ADA = DEMO.oauthUsers[0];
 const LONG_PATH = 'alation-fleet-outage-long';
 
 /**
@@ -514,7 +524,7 @@ async function runSuite(p) {
 		outage: { clientId: 'fleet-redis-outage', clientSecret: secret() },
 		cluster: { clientId: 'fleet-redis-cluster', clientSecret: secret() },
 	};
-	const secrets = Object.values(clients).map((c) => c.clientSecret);
+	const secrets = [...Object.values(clients).map((c) => c.clientSecret), DEMO.userOauthClientSecret];
 	const sim = await startLocalSimulator({ oauthClients: Object.fromEntries(Object.values(clients).map((c) => [c.clientId, c.clientSecret])) });
 	info(`  Alation simulator on ${sim.url}`);
 	const probeDir = path.join(workDir, 'probes');
@@ -535,6 +545,13 @@ async function runSuite(p) {
 		credential('fleetBusy', 'fleet Alation (busy thread pool)', clients.busy),
 		credential('fleetOutage', 'fleet Alation (Redis outage)', clients.outage),
 		credential('fleetCluster', 'fleet Alation (Redis Cluster)', clients.cluster),
+		{
+			// Connected by "Connect my account" in the sign-in scenario's set-up.
+			id: 'fleetSignIn',
+			name: 'fleet Alation (user sign-in)',
+			type: 'alationOAuth2Api',
+			data: { baseUrl: sim.url, clientId: DEMO.userOauthClientId, clientSecret: DEMO.userOauthClientSecret },
+		},
 	];
 	const ref = (/** @type {string} */ id) => {
 		const c = credentials.find((x) => x.id === id);
@@ -545,6 +562,7 @@ async function runSuite(p) {
 		...(selected('base') || selected('chat') ? [webhookWorkflow('fleetBurst', 'alation-fleet-burst', ref('fleetBurst'))] : []),
 		...(selected('base') ? [webhookWorkflow('fleetSteady20', 'alation-fleet-20s', ref('fleetSteady20')), webhookWorkflow('fleetSteady60', 'alation-fleet-60s', ref('fleetSteady60'))] : []),
 		...(selected('chat') ? [chatWorkflow(ref('fleetBurst'))] : []),
+		...(selected('signin') ? [webhookWorkflow('fleetSignIn', SIGN_IN_PATH, ref('fleetSignIn'), { signIn: true })] : []),
 		...(LANES.some(selected)
 			? [
 					stressWorkflow(
@@ -666,6 +684,49 @@ async function runSuite(p) {
 		chat = await runChatSession({ base: server.base, workers, recorder });
 		info(`  chat session across workers: ${chat.pass ? 'pass' : 'FAIL'} — turns ${chat.turns.join(', ')}; executions per worker ${chat.perWorker.join(' / ')} (${formatDuration(chat.durationMs)})`);
 		for (const problem of chat.problems.slice(0, 4)) info(`      ${problem}`);
+	}
+
+	// A person's sign-in shared by every worker: connected once through n8n's OAuth callback (as the
+	// editor's "Connect my account" does), then 20 s user tokens under steady load. Alation rotates the
+	// refresh token at each use, and a spent one coming back signs the person out: at most one refresh
+	// per token period, and the sign-in never lost.
+	if (selected('signin')) {
+		const signInLoadSeconds = quick ? 30 : 60;
+		/** @type {{ revoked: number }} */
+		const signInBefore = { revoked: 0 };
+		report(
+			await runScenario(
+				{
+					id: 'signin',
+					name: 'user sign-in, 20 s tokens',
+					workflowId: 'fleetSignIn',
+					webhookPath: SIGN_IN_PATH,
+					lifetimeSeconds: 20,
+					askedBy: ADA.displayName,
+					steady: steadyFor(signInLoadSeconds),
+					note: `${ADA.displayName} connected once; 20 s user tokens, 10 calls every 2 s for ${signInLoadSeconds} s`,
+					before: async (state) => {
+						if (!mainFleet.session) throw new Error('no REST session on main');
+						sim.options.userAccessTokenLifetimeSeconds = 20;
+						signInBefore.revoked = sim.counters.userFamiliesRevoked;
+						await connectAccount({ base: server.base, session: mainFleet.session, credentialId: 'fleetSignIn', userId: ADA.id });
+						state.notes.push(`${ADA.displayName} connected through n8n's OAuth callback on main`);
+						// The code exchange is a token request too: let it fall before the probes' window of the load
+						// (from 500 ms before the first call), which counts refreshes only.
+						await new Promise((resolve) => setTimeout(resolve, 1000));
+					},
+					check: (_a, state) => {
+						const revoked = sim.counters.userFamiliesRevoked - signInBefore.revoked;
+						if (revoked > 0) state.problems.push(`the sign-in was revoked ${revoked} time(s): a spent refresh token was used again`);
+						else state.notes.push('the sign-in kept: no spent refresh token came back');
+					},
+					after: async () => {
+						sim.options.userAccessTokenLifetimeSeconds = 3600;
+					},
+				},
+				env,
+			),
+		);
 	}
 
 	// Seconds of load: 60 s (4 token periods) where the stress needs the time, 45 s (3) elsewhere.
@@ -1219,9 +1280,10 @@ async function startWorker(ctx, index, recorder, options = {}) {
  * @param {string} question
  * @param {(line: string) => void} log
  * @param {string} [lane]   the stress workflow's branch
+ * @param {string} [askedBy]  user sign-in: the person the answer names
  * @returns {Promise<CallResult>}
  */
-async function callWebhook(url, question, log, lane) {
+async function callWebhook(url, question, log, lane, askedBy) {
 	const startedAt = Date.now();
 	try {
 		const response = await fetch(url, {
@@ -1241,7 +1303,7 @@ async function callWebhook(url, question, log, lane) {
 		} catch {
 			return { ok: false, status: response.status, startedAt, endedAt, problem: `HTTP ${response.status}, not JSON: ${text.slice(0, 120)}` };
 		}
-		const expected = answerText(question, AGENT_NAME, 1);
+		const expected = answerText(question, AGENT_NAME, 1, askedBy);
 		if (body?.answer !== expected) return { ok: false, status: response.status, startedAt, endedAt, problem: `HTTP ${response.status}, wrong answer: ${text.slice(0, 160)}` };
 		return { ok: true, status: response.status, startedAt, endedAt };
 	} catch (error) {
@@ -1284,7 +1346,9 @@ async function runScenario(scenario, env) {
 	sim.options.tokenLifetimeSeconds = scenario.lifetimeSeconds;
 	const renewalMs = renewalPeriodMs(scenario.lifetimeSeconds);
 	const [[maxIdBefore]] = await pg.sql('SELECT COALESCE(MAX(id), 0) FROM execution_entity');
-	const before = { mints: sim.counters.oauthMints, unauthorized: sim.counters.unauthorized, perWorker: new Map(workers.map((w) => [w.label, w.executions()])) };
+	// A sign-in's "mints" are its refreshes (each mints the person's next access token).
+	const minted = () => (scenario.askedBy ? sim.counters.userRefreshes : sim.counters.oauthMints);
+	const before = { mints: minted(), unauthorized: sim.counters.unauthorized, perWorker: new Map(workers.map((w) => [w.label, w.executions()])) };
 	const tag = scenario.name.replace(/\W+/g, '-');
 	process.stdout.write(`▸ ${scenario.name} (${scenario.note}) … `);
 
@@ -1300,7 +1364,7 @@ async function runScenario(scenario, env) {
 	let n = 0;
 	if (state.problems.length === 0) {
 		if (scenario.burst) {
-			for (let i = 0; i < scenario.burst; i++) calls.push(callWebhook(url, `fleet ${tag} #${++n}`, responses.write, scenario.lane));
+			for (let i = 0; i < scenario.burst; i++) calls.push(callWebhook(url, `fleet ${tag} #${++n}`, responses.write, scenario.lane, scenario.askedBy));
 		} else if (scenario.steady) {
 			const { batch, everyMs, durationMs } = scenario.steady;
 			// Bounded: at most twice the scenario's own duration, whatever loadUntil says.
@@ -1308,7 +1372,7 @@ async function runScenario(scenario, env) {
 			for (let at = 0; more(at); at += everyMs) {
 				const wait = t0 + at - Date.now();
 				if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-				for (let i = 0; i < batch; i++) calls.push(callWebhook(url, `fleet ${tag} #${++n}`, responses.write, scenario.lane));
+				for (let i = 0; i < batch; i++) calls.push(callWebhook(url, `fleet ${tag} #${++n}`, responses.write, scenario.lane, scenario.askedBy));
 			}
 		}
 	}
@@ -1331,7 +1395,7 @@ async function runScenario(scenario, env) {
 		},
 		{ timeoutMs: 60000, everyMs: 500 },
 	).catch(() => undefined);
-	const mints = sim.counters.oauthMints - before.mints;
+	const mints = minted() - before.mints;
 	const unauthorized = sim.counters.unauthorized - before.unauthorized;
 	const byStatus = Object.fromEntries(rows.map(([status, count]) => [status, Number(count)]));
 	const executions = Object.values(byStatus).reduce((a, b) => a + b, 0);

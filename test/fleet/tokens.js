@@ -24,8 +24,11 @@ const path = require('node:path');
 
 /** "A moment": a 401'd request sent at most this long after its token came due is the race. */
 const RACE_MS = 500;
-/** Mint requests go to this path of the simulator (Alation's OAuth token endpoint). */
-const TOKEN_PATH = '/oauth/v2/token/';
+/**
+ * Mint requests go to these paths of the simulator: Alation's OAuth token endpoint for OAuth clients,
+ * and the user sign-in's token endpoint, where a refresh mints the person's next access token.
+ */
+const TOKEN_PATHS = new Set(['/oauth/v2/token/', '/oauth/v1/token/']);
 
 /**
  * @typedef {object} ProbedRequest
@@ -123,7 +126,7 @@ function readProbes(dir) {
  */
 function analyzeTokens(all, window) {
 	const inWindow = all.filter((r) => r.t >= window.from && r.t <= window.to);
-	const isMint = (/** @type {ProbedRequest} */ r) => r.m === 'POST' && r.u === TOKEN_PATH && r.st === 200;
+	const isMint = (/** @type {ProbedRequest} */ r) => r.m === 'POST' && TOKEN_PATHS.has(r.u) && r.st === 200;
 	/** @type {Mint[]} */
 	const mintList = [];
 	for (const r of inWindow.filter(isMint)) {
@@ -228,4 +231,4 @@ function analyzeTokens(all, window) {
 	};
 }
 
-module.exports = { readProbes, analyzeTokens, RACE_MS, TOKEN_PATH };
+module.exports = { readProbes, analyzeTokens, RACE_MS, TOKEN_PATHS };
