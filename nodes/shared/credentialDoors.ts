@@ -67,7 +67,7 @@ export async function preAuthenticate(
 		const insecure = allowsUnauthorizedCerts(credentials);
 		const stored = storedToken(credentials);
 		const give = async (forceNew = false) =>
-			await tokenAuthority.stored(grant, await tokenAuthority.get(grant, n8nPost(helpers, insecure), { forceNew }), stored);
+			await tokenAuthority.credentialFields(grant, await tokenAuthority.get(grant, n8nPost(helpers, insecure), { forceNew }), stored);
 
 		// 1. A node's storing request.
 		const storing = storingRequestOf(credentials);

@@ -210,7 +210,7 @@ export class CredentialSession {
 			if (stored) return stored;
 		}
 		// One "fetch a token and have n8n store it" (token/storingRequest.ts) per identity at a time, process-wide.
-		const pending = tokenAuthority.shared(
+		const pending = tokenAuthority.singleFlight(
 			`store|${identityKey(this.grant)}`,
 			async () => await fetchAndStore(this.ctx, this.type, this.credentials, this.grant, this.post, forceNew),
 		);

@@ -98,7 +98,7 @@ describe('Get Access Token', () => {
 
 		// A fresh process (empty cache) with the token n8n persisted: no mint.
 		const grant = alationGrant(alation().data);
-		const stored = await tokenAuthority.stored(grant, tokenAuthority.held(grant, { fresh: true })!);
+		const stored = await tokenAuthority.credentialFields(grant, tokenAuthority.held(grant, { fresh: true })!);
 		tokenAuthority.clear();
 		const c = await run({ parameters: { authentication: 'alationApi', operation: 'getAccessToken' }, credentials: { alationApi: alation(stored) } });
 		expect(c.items[0].json.accessToken).toBe(a.items[0].json.accessToken);

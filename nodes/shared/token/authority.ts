@@ -47,10 +47,10 @@ import { requestToken, TOKEN_REQUEST_DEADLINE_MS } from './requestToken';
  *   refusals:
  *     refuse(grant, sent) · isRefused(token) · check(grant, token, send)
  *   running once at a time:
- *     shared(key, work)                   in this process (single flight)
- *     exclusive(grant, work)              in the whole fleet, under the identity's lock
+ *     singleFlight(key, work)             once per key at a time in this process; callers meanwhile share it
+ *     oneAtATime(grant, work)             once at a time in the whole fleet, under the identity's lock
  *   storing:
- *     stored(grant, token, current)       the fields written to the n8n credential
+ *     credentialFields(grant, token, …)   the fields written to the n8n credential for a token
  *     lastFailure(grant)                  why the last mint failed (for callers that see n8n's wrapping)
  */
 
@@ -231,7 +231,7 @@ export class TokenAuthority {
 	 */
 	async check(grant: TokenGrant, token: string, send: CheckFn): Promise<Verdict> {
 		if (this.cache.isRefused(token)) return 'refused';
-		return await this.shared(`check|${identityKey(grant)}|${token}`, async () => {
+		return await this.singleFlight(`check|${identityKey(grant)}|${token}`, async () => {
 			this.stats.checks++;
 			const status = await send(grant, token).catch(() => undefined);
 			const verdict: Verdict = status === 401 ? 'refused' : status !== undefined && status >= 200 && status < 300 ? 'accepted' : 'unknown';
@@ -245,7 +245,7 @@ export class TokenAuthority {
 	 * comes meanwhile gets its result. Used for mints and checks here, and for a node's storing
 	 * request (session.ts), keyed by identity.
 	 */
-	async shared<T>(key: string, work: () => Promise<T>): Promise<T> {
+	async singleFlight<T>(key: string, work: () => Promise<T>): Promise<T> {
 		const pending = this.flights.get(key) as Promise<T> | undefined;
 		if (pending) return await pending;
 		const started = work();
@@ -263,8 +263,8 @@ export class TokenAuthority {
 	 * meanwhile share the run). For a renewal the package does not send itself: a user sign-in renewed
 	 * through n8n (token/signIn.ts), where two renewals at once would spend a rotating refresh token twice.
 	 */
-	async exclusive<T>(grant: TokenGrant, work: () => Promise<T>): Promise<T> {
-		return await this.shared(`exclusive|${identityKey(grant)}`, async () => {
+	async oneAtATime<T>(grant: TokenGrant, work: () => Promise<T>): Promise<T> {
+		return await this.singleFlight(`oneAtATime|${identityKey(grant)}`, async () => {
 			const fleet = this.fleetOf();
 			// Another process holding the lock: its renewal lands in the credential within moments, which
 			// `work` reads first. The fleet unable to help: alone.
@@ -274,7 +274,7 @@ export class TokenAuthority {
 	}
 
 	/** What the n8n credential stores for `token` (keeps the salt of the identity already stored). */
-	async stored(grant: TokenGrant, token: AccessToken, current?: StoredToken): Promise<StoredTokenFields> {
+	async credentialFields(grant: TokenGrant, token: AccessToken, current?: StoredToken): Promise<StoredTokenFields> {
 		return {
 			accessToken: token.value,
 			expiresAt: token.expiresAt,
@@ -304,7 +304,7 @@ export class TokenAuthority {
 		// Another caller may have finished a mint while this one was checking a stored token.
 		const ready = forceNew || this.flights.has(flight) ? undefined : this.cache.fresh(key);
 		if (ready) return ready;
-		return await this.shared(flight, async () => {
+		return await this.singleFlight(flight, async () => {
 			const fleet = this.fleetOf();
 			return fleet ? await this.mintInFleet(fleet, key, grant, post, forceNew) : await this.mintHere(key, grant, post);
 		});
@@ -352,7 +352,7 @@ export class TokenAuthority {
 
 	/**
 	 * Runs `asHolder` under the identity's fleet lock (the one lock loop of the package: mints and
-	 * `exclusive` both use it). While another process holds the lock, waits a moment and asks
+	 * `oneAtATime` both use it). While another process holds the lock, waits a moment and asks
 	 * `whileWaiting` whether the holder's result is there yet — for as long as a living holder may keep
 	 * it (the longest a token request can take). UNAVAILABLE when the fleet cannot help: Redis down or
 	 * too slow, its keys not derived in time, or a holder that kept the lock past that bound.

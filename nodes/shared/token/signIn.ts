@@ -16,7 +16,7 @@ import { tokenAuthority } from './authority';
  *   1. the token the credential holds is used while it is fresh (until its expiry less the skew) and
  *      was not just refused;
  *   2. otherwise one renewal per identity at a time, in the process and across the fleet
- *      (tokenAuthority.exclusive: the fleet's lock in queue mode);
+ *      (tokenAuthority.oneAtATime: the fleet's lock in queue mode);
  *   3. inside it, the credential is read again first: a token another item, execution or worker
  *      stored meanwhile is taken and nothing is renewed; only then n8n renews, with the refresh token
  *      it holds now (never one already spent);
@@ -98,7 +98,7 @@ export async function signInToken(
 	if (ready) return ready;
 	const credentialName = ctx.getNode().credentials?.[SIGN_IN_CREDENTIAL]?.name;
 	if (!held) throw new SignInExpiredError(credentialName);
-	return await tokenAuthority.exclusive(grant, async () => {
+	return await tokenAuthority.oneAtATime(grant, async () => {
 		// Renewed meanwhile (another item, execution or worker)? Then that token, and no renewal.
 		credentials = await ctx.getCredentials<ICredentialDataDecryptedObject>(SIGN_IN_CREDENTIAL, itemIndex);
 		const latest = signInTokenOf(credentials, now());
