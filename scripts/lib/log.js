@@ -67,4 +67,20 @@ async function timed(label, fn) {
 	return result;
 }
 
-module.exports = { formatDuration, info, step, warn, heartbeat, timed };
+/**
+ * A plain-text table: the header, a rule, one line a row; columns as wide as their widest cell.
+ *
+ * @param {string[]} header
+ * @param {string[][]} rows
+ */
+function table(header, rows) {
+	const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
+	const line = (/** @type {string[]} */ cells) =>
+		cells
+			.map((cell, c) => cell.padEnd(widths[c]))
+			.join('  ')
+			.trimEnd();
+	return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+module.exports = { formatDuration, info, step, warn, heartbeat, timed, table };

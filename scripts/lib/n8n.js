@@ -207,6 +207,21 @@ function freePort() {
 	});
 }
 
+/** Ports handed out by uniquePort in this process: freePort() could name one twice before anything binds it. */
+const usedPorts = new Set();
+
+/** A free loopback port not handed out before in this process (several n8n processes start at once). */
+async function uniquePort() {
+	for (let i = 0; i < 20; i++) {
+		const port = await freePort();
+		if (!usedPorts.has(port)) {
+			usedPorts.add(port);
+			return port;
+		}
+	}
+	throw new Error('no free loopback port');
+}
+
 /**
  * Makes a workflow active so its triggers and webhooks run in `n8n start`. n8n 2.x publishes it
  * (`n8n publish:workflow`); n8n 1.x has no publishing and activates it with
@@ -220,4 +235,4 @@ async function activateWorkflow(ctx, workflowId) {
 	return await n8nCommand(ctx, args, IMPORT_TIMEOUT_MS);
 }
 
-module.exports = { n8nEnv, n8nCommand, nodeOf, importCredentials, importWorkflows, executeWorkflow, startN8n, activateWorkflow, freePort, ENCRYPTION_KEY };
+module.exports = { n8nEnv, n8nCommand, nodeOf, importCredentials, importWorkflows, executeWorkflow, startN8n, activateWorkflow, freePort, uniquePort, ENCRYPTION_KEY };

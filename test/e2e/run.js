@@ -20,6 +20,7 @@ const http = require('node:http');
 const path = require('node:path');
 
 const { forSimulator, loadExamples, SIMULATOR_CREDENTIAL, signInSimulatorCredential, simulatorCredential } = require('../../scripts/lib/examples');
+const { argValue } = require('../../scripts/lib/args');
 const { ensureN8n } = require('../../scripts/lib/install-n8n');
 const { freshFolder, prepareInstance } = require('../../scripts/lib/instance');
 const { formatDuration, info, step } = require('../../scripts/lib/log');
@@ -55,16 +56,8 @@ const [ADA] = DEMO.oauthUsers;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const args = process.argv.slice(2);
-const jsonOut = args.includes('--json') ? (argValue('--outputFile') ?? path.join('.ci-results', 'e2e.json')) : argValue('--outputFile');
+const jsonOut = args.includes('--json') ? (argValue(args, '--outputFile') ?? path.join('.ci-results', 'e2e.json')) : argValue(args, '--outputFile');
 const keep = args.includes('--keep') || process.env.E2E_KEEP === '1';
-
-/** @param {string} name */
-function argValue(name) {
-	const inline = args.find((a) => a.startsWith(`${name}=`));
-	if (inline) return inline.slice(name.length + 1);
-	const i = args.indexOf(name);
-	return i >= 0 ? args[i + 1] : undefined;
-}
 
 /** A random secret for an extra OAuth client of the simulator (scanned for like the demo ones). */
 const secret = () => `e2e-${crypto.randomBytes(12).toString('hex')}`;

@@ -30,16 +30,18 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { argValue } = require('../../scripts/lib/args');
 const { ensureN8n } = require('../../scripts/lib/install-n8n');
 const { freshFolder, prepareInstance } = require('../../scripts/lib/instance');
-const { formatDuration, info, step } = require('../../scripts/lib/log');
-const { freePort, n8nCommand, n8nEnv, nodeOf } = require('../../scripts/lib/n8n');
+const { formatDuration, info, step, table } = require('../../scripts/lib/log');
+const { n8nCommand, n8nEnv, nodeOf, uniquePort } = require('../../scripts/lib/n8n');
 const { PACKAGE } = require('../../scripts/lib/package');
 const { WORK_ROOT } = require('../../scripts/lib/paths');
 const { isStopping, onCleanup, run, runCleanups, startTracked, stop, stopAll, tailLines } = require('../../scripts/lib/proc');
 const { connectAccount } = require('../../scripts/lib/oauth-connect');
 const { login, startServer } = require('../../scripts/lib/server');
 const { startLocalSimulator } = require('../../scripts/lib/simulator');
+const { webhookAgentChatWorkflow } = require('../../scripts/lib/webhook-workflow');
 const { answerText, DEMO } = require('../simulator');
 const { crashResults, jestResults, writeResults } = require('../../scripts/lib/report');
 const { Recorder } = require('./recorder');
@@ -67,7 +69,7 @@ const CALL_TIMEOUT_MS = 90 * 1000;
 const AGENT_NAME = 'Catalog Search Agent';
 
 const args = process.argv.slice(2);
-const jsonOut = args.includes('--json') ? (argValue('--outputFile') ?? path.join('.ci-results', 'fleet.json')) : argValue('--outputFile');
+const jsonOut = args.includes('--json') ? (argValue(args, '--outputFile') ?? path.join('.ci-results', 'fleet.json')) : argValue(args, '--outputFile');
 const keep = args.includes('--keep') || process.env.FLEET_KEEP === '1';
 const quick = process.env.FLEET_QUICK === '1';
 const WORKERS = positiveInt('FLEET_WORKERS', 3);
@@ -90,14 +92,6 @@ const OUTAGE_MS = 20_000;
 const LONG_STEPS = 45;
 /** The warning the package logs when the fleet's Redis goes away (shared/fleetRedis.ts). */
 const REDIS_WARNING = /n8n-nodes-alation: the fleet's Redis is unreachable/;
-
-/** @param {string} name */
-function argValue(name) {
-	const inline = args.find((a) => a.startsWith(`${name}=`));
-	if (inline) return inline.slice(name.length + 1);
-	const i = args.indexOf(name);
-	return i >= 0 ? args[i + 1] : undefined;
-}
 
 /**
  * @param {string} name
@@ -188,22 +182,8 @@ function positiveInt(name, fallback) {
 /** A random secret for an OAuth client of the simulator (scanned for in every output). */
 const secret = () => `fleet-${crypto.randomBytes(12).toString('hex')}`;
 
-/** Ports handed out in this run: freePort() could name one twice before anything binds it. */
-const usedPorts = new Set();
-async function uniquePort() {
-	for (let i = 0; i < 20; i++) {
-		const port = await freePort();
-		if (!usedPorts.has(port)) {
-			usedPorts.add(port);
-			return port;
-		}
-	}
-	throw new Error('no free loopback port');
-}
-
 /**
- * Webhook (POST, answers with the last node's output) → Agent Chat asking the catalog search agent
- * the question in the request body.
+ * The load scenarios' workflow, imported with the n8n CLI (scripts/lib/webhook-workflow.js).
  *
  * @param {string} id
  * @param {string} webhookPath
@@ -211,35 +191,7 @@ async function uniquePort() {
  * @param {{ signIn?: boolean }} [options]  signIn: the credential is an Alation User Sign-In one
  */
 function webhookWorkflow(id, webhookPath, credential, options = {}) {
-	const auth = options.signIn ? 'alationOAuth2Api' : 'alationApi';
-	return {
-		id,
-		name: `fleet: ${webhookPath}`,
-		active: false,
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-		nodes: [
-			{
-				id: `${id}-webhook`,
-				name: 'Webhook',
-				type: 'n8n-nodes-base.webhook',
-				typeVersion: 2,
-				position: [0, 0],
-				webhookId: crypto.randomUUID(),
-				parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'lastNode', options: {} },
-			},
-			{
-				id: `${id}-chat`,
-				name: 'Agent Chat',
-				type: `${PACKAGE.name}.alationAgentChat`,
-				typeVersion: 1,
-				position: [220, 0],
-				parameters: { authentication: auth, agent: { __rl: true, mode: 'id', value: 'catalog_search_agent' }, message: '={{ $json.body.question }}', options: {} },
-				credentials: { [auth]: credential },
-			},
-		],
-		connections: { Webhook: { main: [[{ node: 'Agent Chat', type: 'main', index: 0 }]] } },
-	};
+	return { ...webhookAgentChatWorkflow({ id, name: `fleet: ${webhookPath}`, webhookPath, credential, signIn: options.signIn }), id, active: false, pinData: {} };
 }
 
 /** The stress scenarios, each with an OAuth client (credential) of its own, in one workflow (see stressWorkflow). */
@@ -425,20 +377,6 @@ function percentile50(values) {
 	if (values.length === 0) return 0;
 	const sorted = [...values].sort((a, b) => a - b);
 	return sorted[Math.floor((sorted.length - 1) / 2)];
-}
-
-/**
- * @param {string[]} header
- * @param {string[][]} rows
- */
-function table(header, rows) {
-	const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
-	const line = (/** @type {string[]} */ cells) =>
-		cells
-			.map((cell, c) => cell.padEnd(widths[c]))
-			.join('  ')
-			.trimEnd();
-	return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 async function main() {

@@ -37,10 +37,11 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { argValue } = require('../../scripts/lib/args');
 const { ensureN8n } = require('../../scripts/lib/install-n8n');
 const { freshFolder } = require('../../scripts/lib/instance');
-const { formatDuration, info, step } = require('../../scripts/lib/log');
-const { freePort, n8nEnv, nodeOf } = require('../../scripts/lib/n8n');
+const { formatDuration, info, step, table } = require('../../scripts/lib/log');
+const { n8nEnv, nodeOf, uniquePort } = require('../../scripts/lib/n8n');
 const { npmArgs, npmEnv } = require('../../scripts/lib/npm');
 const { PACKAGE, packPackage } = require('../../scripts/lib/package');
 const { REPO, WORK_ROOT } = require('../../scripts/lib/paths');
@@ -48,6 +49,7 @@ const { isStopping, onCleanup, run, runCleanups, startTracked, stop, stopAll, ta
 const { crashResults, jestResults, writeResults } = require('../../scripts/lib/report');
 const { login, startServer } = require('../../scripts/lib/server');
 const { startLocalSimulator } = require('../../scripts/lib/simulator');
+const { webhookAgentChatWorkflow } = require('../../scripts/lib/webhook-workflow');
 const { answerText } = require('../simulator');
 const { Recorder } = require('../fleet/recorder');
 const { startPostgres, startRedis, waitUntil } = require('../fleet/services');
@@ -64,16 +66,8 @@ const AGENT_NAME = 'Catalog Search Agent';
 const CLIENT = { clientId: 'env-install', clientSecret: ['env-install', crypto.randomBytes(12).toString('hex')].join('-') };
 
 const args = process.argv.slice(2);
-const jsonOut = args.includes('--json') ? (argValue('--outputFile') ?? path.join('.ci-results', 'install-env.json')) : argValue('--outputFile');
+const jsonOut = args.includes('--json') ? (argValue(args, '--outputFile') ?? path.join('.ci-results', 'install-env.json')) : argValue(args, '--outputFile');
 const keep = args.includes('--keep') || process.env.ENV_INSTALL_KEEP === '1';
-
-/** @param {string} name */
-function argValue(name) {
-	const inline = args.find((a) => a.startsWith(`${name}=`));
-	if (inline) return inline.slice(name.length + 1);
-	const i = args.indexOf(name);
-	return i >= 0 ? args[i + 1] : undefined;
-}
 
 /** @param {string} text */
 const plain = (text) => text.replace(/\x1b\[[0-9;]*m/g, '');
@@ -117,19 +111,6 @@ async function check(title, fn, since) {
 /** @param {boolean} condition @param {string} message */
 function expect(condition, message) {
 	if (!condition) throw new Error(message);
-}
-
-/** Ports handed out in this run: freePort() could name one twice before anything binds it. */
-const usedPorts = new Set();
-async function uniquePort() {
-	for (let i = 0; i < 20; i++) {
-		const port = await freePort();
-		if (!usedPorts.has(port)) {
-			usedPorts.add(port);
-			return port;
-		}
-	}
-	throw new Error('no free loopback port');
 }
 
 /**
@@ -262,40 +243,6 @@ function installedState(userFolder) {
 }
 
 /**
- * Webhook (POST, answers with the last node's output) → Agent Chat asking the catalog search agent.
- *
- * @param {string} webhookPath
- * @param {{ id: string, name: string }} credential
- */
-function webhookWorkflow(webhookPath, credential) {
-	return {
-		name: `env-install: ${webhookPath}`,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			{
-				id: crypto.randomUUID(),
-				name: 'Webhook',
-				type: 'n8n-nodes-base.webhook',
-				typeVersion: 2,
-				position: [0, 0],
-				webhookId: crypto.randomUUID(),
-				parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'lastNode', options: {} },
-			},
-			{
-				id: crypto.randomUUID(),
-				name: 'Agent Chat',
-				type: `${PACKAGE.name}.alationAgentChat`,
-				typeVersion: 1,
-				position: [220, 0],
-				parameters: { agent: { __rl: true, mode: 'id', value: 'catalog_search_agent' }, message: '={{ $json.body.question }}', options: {} },
-				credentials: { alationApi: credential },
-			},
-		],
-		connections: { Webhook: { main: [[{ node: 'Agent Chat', type: 'main', index: 0 }]] } },
-	};
-}
-
-/**
  * As a user does in the editor: a credential for the simulator, the webhook workflow, published.
  *
  * @param {string} base
@@ -309,7 +256,7 @@ async function createWorkflow(base, simUrl, webhookPath) {
 		type: 'alationApi',
 		data: { baseUrl: simUrl, authType: 'clientCredentials', clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret },
 	});
-	const workflow = await session.request('POST', '/rest/workflows', webhookWorkflow(webhookPath, { id: credential.id, name: credential.name }));
+	const workflow = await session.request('POST', '/rest/workflows', webhookAgentChatWorkflow({ name: `env-install: ${webhookPath}`, webhookPath, credential: { id: credential.id, name: credential.name } }));
 	await session.request('POST', `/rest/workflows/${workflow.id}/activate`, { versionId: workflow.versionId });
 	// n8n 2.41 publishes through an outbox: the production webhook is registered a moment later. A GET on
 	// a POST-only webhook tells whether it is registered without running the workflow.
@@ -351,17 +298,6 @@ async function callWebhook(base, webhookPath, question) {
 		// not JSON
 	}
 	return { status: response.status, text, body, ok: response.status === 200 && body?.answer === answerText(question, AGENT_NAME, 1) };
-}
-
-/** @param {string[]} header @param {string[][]} rows */
-function table(header, rows) {
-	const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
-	const line = (/** @type {string[]} */ cells) =>
-		cells
-			.map((cell, c) => cell.padEnd(widths[c]))
-			.join('  ')
-			.trimEnd();
-	return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 async function main() {

@@ -21,6 +21,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { examplesForSimulator, SIGN_IN_CREDENTIAL, SIMULATOR_CREDENTIAL } = require('../../scripts/lib/examples');
+const { argValue } = require('../../scripts/lib/args');
 const { ensureN8n } = require('../../scripts/lib/install-n8n');
 const { freshFolder, prepareInstance } = require('../../scripts/lib/instance');
 const { formatDuration, info, step } = require('../../scripts/lib/log');
@@ -48,18 +49,10 @@ const DIST_WAIT_MS = 3 * 60 * 1000;
 const OUR_NODES = ['Alation Agent Chat', 'Alation Create Access Token', 'Alation Run Tool', 'Alation Set Warehouse Credentials'];
 
 const args = process.argv.slice(2);
-const jsonOut = args.includes('--json') ? (argValue('--outputFile') ?? path.join('.ci-results', 'ui.json')) : argValue('--outputFile');
+const jsonOut = args.includes('--json') ? (argValue(args, '--outputFile') ?? path.join('.ci-results', 'ui.json')) : argValue(args, '--outputFile');
 const keep = args.includes('--keep') || process.env.UI_KEEP === '1';
 /** `--pictures`: also write the README's images (docs/images/*.jpg) from the same steps. */
 const pictures = args.includes('--pictures');
-
-/** @param {string} name */
-function argValue(name) {
-	const inline = args.find((a) => a.startsWith(`${name}=`));
-	if (inline) return inline.slice(name.length + 1);
-	const i = args.indexOf(name);
-	return i >= 0 ? args[i + 1] : undefined;
-}
 
 /**
  * Polls `fn` until it returns something truthy; fails after `timeoutMs` naming `what` and the last
