@@ -63,6 +63,38 @@ describe('every node runs as the signed-in person', () => {
 	});
 });
 
+describe("Agent Chat as the signed-in person in n8n's chat and as an AI Agent's tool", () => {
+	test('streamed to the chat: begin, the text, end; the chunks add up to the answer, which names the person', async () => {
+		const ada = await signedIn(ADA);
+		const chunks: Array<{ type: string; content?: string }> = [];
+		const result = await run(ada.helper, {
+			nodeType: new AlationAgentChat(),
+			credentials: ada.credentials,
+			onChunk: (c) => chunks.push({ type: c.type, content: c.content }),
+			parameters: { agent: byId('catalog_search_agent'), message: 'Stream it to me' },
+		});
+		expect(result.error).toBeUndefined();
+		expect(chunks[0].type).toBe('begin');
+		expect(chunks.at(-1)!.type).toBe('end');
+		const text = chunks.filter((c) => c.type === 'item').map((c) => c.content).join('');
+		expect(text).toBe(result.items[0].json.answer);
+		expect(text).toContain(ADA.displayName);
+	});
+
+	test("as an AI Agent's tool: the model gets the compact answer, as the person; a failed call comes back as the tool's output", async () => {
+		const ada = await signedIn(ADA);
+		const tool = 'n8n-nodes-alation.alationAgentChatTool';
+		const ok = await run(ada.helper, { nodeType: new AlationAgentChat(), nodeTypeName: tool, credentials: ada.credentials, parameters: { agent: byId('catalog_search_agent'), message: 'Who am I?' } });
+		expect(ok.error).toBeUndefined();
+		expect(Object.keys(ok.items[0].json).sort()).toEqual(['answer', 'chatId', 'status']);
+		expect(String(ok.items[0].json.answer)).toContain(ADA.displayName);
+		const failed = await run(ada.helper, { nodeType: new AlationAgentChat(), nodeTypeName: tool, credentials: ada.credentials, parameters: { agent: byId('no_such_agent'), message: 'Who am I?' } });
+		expect(failed.error).toBeUndefined();
+		expect(String(failed.items[0].json.error)).toMatch(/404/);
+		expect(sim.counters.userRefreshes).toBe(0);
+	});
+});
+
 describe('renewal: once per token lifetime, never with a spent refresh token', () => {
 	test('50 items across the expiry: 1 renewal through n8n, stored in the credential, every item answered', async () => {
 		const ada = await signedIn(ADA);
@@ -115,7 +147,7 @@ describe('renewal: once per token lifetime, never with a spent refresh token', (
 		const errors = result.items.map((i) => String(i.json.error));
 		expect(errors).toHaveLength(3);
 		for (const error of errors) expect(error).toMatch(/sign-in of the credential "Alation \(Ada, signed in\)" has expired or was revoked/);
-		expect(JSON.stringify(result.items[0].json)).toMatch(/Connect my account/);
+		expect(JSON.stringify(result.items[0].json)).toMatch(/connect the account again/);
 		// One attempt with the spent token (which revoked the sign-in), none after: 3 token requests in all (the
 		// sign-in's code exchange, the renewal elsewhere, n8n's one attempt).
 		expect(sim.counters.userRefreshes - refreshesBefore).toBe(0);

@@ -16,7 +16,7 @@ function form(fields: Record<string, string>): string {
 
 /**
  * Alation user sign-in (OAuth 2.0 authorization code + PKCE, `{baseUrl}/oauth/v1/token/`): the person
- * signed in through n8n's "Connect my account", and n8n renews the access token with the refresh token
+ * signed in through n8n's "Connect" ("Connect my account" in n8n 1.x), and n8n renews the access token with the refresh token
  * (token/signIn.ts). This grant never sends a request of its own: it names the identity (the OAuth
  * client and the n8n credential holding the person's sign-in) for the fleet's lock and for redaction.
  */
@@ -30,7 +30,7 @@ export function alationSignInGrant(input: { baseUrl: string; clientId: string; c
 		scheme: BEARER,
 		tokenField: 'access_token',
 		checkUrl: `${input.baseUrl}/integration/v1/userinfo/`,
-		rejectedHint: 'Reconnect the account in the credential ("Connect my account").',
+		rejectedHint: 'Connect the account again in the credential ("Connect" or "Reconnect"; "Connect my account" in n8n 1.x).',
 		buildRequest: () => {
 			throw new Error('A user sign-in is renewed through n8n (refreshOAuth2Token), never by the package itself');
 		},

@@ -43,7 +43,7 @@ export class SignInExpiredError extends Error {
 	}
 
 	readonly hint =
-		'Open the credential and click "Connect my account" to sign in to Alation again. (The refresh token expired, was revoked, or the account was signed out elsewhere.)';
+		'Open the credential and connect the account again ("Connect" or "Reconnect"; "Connect my account" in n8n 1.x) to sign in to Alation. (The refresh token expired, was revoked, or the account was signed out elsewhere.)';
 }
 
 /**
