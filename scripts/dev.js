@@ -18,7 +18,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { examplesForSimulator, SIMULATOR_CREDENTIAL } = require('./lib/examples');
+const { examplesForSimulator, SIGN_IN_CREDENTIAL, SIMULATOR_CREDENTIAL } = require('./lib/examples');
 const { examplesOnFakeModel, fakeModelCredential, startFakeModel } = require('./lib/fake-model');
 const { ensureN8n } = require('./lib/install-n8n');
 const { prepareInstance } = require('./lib/instance');
@@ -84,18 +84,12 @@ async function main() {
 	info(`  Nodes        ${ours.length} types from ${PACKAGE.name} (search "Alation" in the nodes panel)`);
 	info(`  n8n log      ${path.relative(process.cwd(), logFile)}${verbose ? '' : ' (--verbose prints it here)'}`);
 	info('');
-	info('  User sign-in (OAuth authorization code + PKCE), to act as a named Alation user:');
-	info('    create an "OAuth2 API" credential (Grant Type: PKCE) with');
-	info(`      Authorization URL   ${sim.url}/oauth/v1/authorize/`);
-	info(`      Access Token URL    ${sim.url}/oauth/v1/token/`);
-	info(`      Client ID           ${DEMO.userOauthClientId}`);
-	info(`      Client Secret       ${DEMO.userOauthClientSecret}`);
-	info('      Authentication      Header or Body (both work); Scope empty');
-	info('    The redirect URI is the "OAuth Redirect URL" the credential form shows (n8n\'s');
-	info('    .../rest/oauth2-credential/callback): the simulator accepts it on localhost/127.0.0.1, any port.');
-	info(`    "Connect" opens the simulator's sign-in page: ${DEMO.oauthUsers.map((u) => `${u.displayName} (id ${u.id})`).join(' or ')}.`);
+	info(`  User sign-in "${SIGN_IN_CREDENTIAL.name}" → ${sim.url} (OAuth client ${DEMO.userOauthClientId}): to act as a`);
+	info('    named Alation user, open it under Credentials and click "Connect": the simulator\'s sign-in page offers');
+	info(`    ${DEMO.oauthUsers.map((u) => `${u.displayName} (id ${u.id})`).join(' and ')}; then run example 08. The redirect URI is the "OAuth Redirect URL"`);
+	info('    the form shows (n8n\'s .../rest/oauth2-credential/callback): the simulator accepts it on localhost/127.0.0.1, any port.');
 	info('');
-	info('  The examples and the credential are re-imported at every start (edits to them are replaced).');
+	info('  The examples and the credentials are re-imported at every start (edits to them, and a connected sign-in, are replaced).');
 	info('  After changing the package: Ctrl-C, then npm run dev again (it rebuilds and reinstalls).');
 
 	if (checkOnly) {
