@@ -580,7 +580,7 @@ async function main() {
 
 	// h. User sign-in as a person does it: the credential form's "Connect my account", the sign-in page
 	// in the popup, "Account connected"; then example 08, run from the editor, answers as that person.
-	await h.check('h', 'user sign-in: "Connect my account" → sign-in page in a popup → "Account connected"; example 08 then runs as Ada', async () => {
+	await h.check('h', 'user sign-in: "Connect" in the credential form → sign-in page in a popup → "Account connected"; example 08 then runs as Ada', async () => {
 		const [ada] = DEMO.oauthUsers;
 		const before = { authorizations: sim.counters.userAuthorizations, mints: sim.counters.userTokenMints };
 		await page.goto(`${server.url}/home/credentials`);
