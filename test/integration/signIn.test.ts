@@ -125,6 +125,23 @@ describe('renewal: once per token lifetime, never with a spent refresh token', (
 		expect(sim.counters.userRefreshes).toBe(1);
 	});
 
+	test('a token endpoint that refuses for a while (429 temporarily_unavailable) is not a lost sign-in: the next run renews', async () => {
+		const ada = await signedIn(ADA);
+		const due = () => {
+			ada.helper.stored.get(ada.credential.id)!.data.oauthTokenData = { ...ada.stored(), n8n_expires_at: String(Date.now() - 1_000) };
+		};
+		due();
+		// An OAuth error other than invalid_grant (n8n's OAuth client gives every 4xx with an `error` the same code, EAUTH).
+		sim.faults.add({ route: 'userToken', status: 429, body: { error: 'temporarily_unavailable', error_description: 'try again later' }, times: 1 });
+		const failed = await run(ada.helper, { nodeType: new AlationAgentChat(), credentials: ada.credentials, continueOnFail: true, parameters: { agent: byId('catalog_search_agent'), message: 'now?' } });
+		expect(String(failed.items[0].json.error)).not.toMatch(/expired or was revoked/);
+		const later = await run(ada.helper, { nodeType: new AlationAgentChat(), credentials: ada.credentials, parameters: { agent: byId('catalog_search_agent'), message: 'and now?' } });
+		expect(later.error).toBeUndefined();
+		expect(String(later.items[0].json.answer)).toContain(ADA.displayName);
+		expect(sim.counters.userRefreshes).toBe(1);
+		expect(sim.counters.userFamiliesRevoked).toBe(0);
+	});
+
 	test('a spent refresh token comes back (the sign-in is revoked): each item says to reconnect, nothing else is requested', async () => {
 		const ada = await signedIn(ADA);
 		const spent = ada.stored();

@@ -98,14 +98,16 @@ export async function signInToken(
 	if (ready) return ready;
 	const credentialName = ctx.getNode().credentials?.[SIGN_IN_CREDENTIAL]?.name;
 	if (!held) throw new SignInExpiredError(credentialName);
-	return await tokenAuthority.oneAtATime(grant, async () => {
+	const renewOnce = async () => await tokenAuthority.oneAtATime(grant, async () => {
 		// Renewed meanwhile (another item, execution or worker)? Then that token, and no renewal.
 		credentials = await ctx.getCredentials<ICredentialDataDecryptedObject>(SIGN_IN_CREDENTIAL, itemIndex);
 		const latest = signInTokenOf(credentials, now());
 		if (latest && latest.value !== held.value && usable(latest)) return latest;
 		const refreshToken = refreshTokenOf(credentials);
 		const renew = ctx.helpers.refreshOAuth2Token;
-		if (!renew || !refreshToken || gone.has(fingerprint(refreshToken))) throw new SignInExpiredError(credentialName);
+		// An n8n whose node helpers cannot renew a sign-in (older than the versions tested): say so, not "expired".
+		if (!renew) throw new Error('This n8n cannot renew a user sign-in from a node (no refreshOAuth2Token helper): use n8n 1.123 or later');
+		if (!refreshToken || gone.has(fingerprint(refreshToken))) throw new SignInExpiredError(credentialName);
 		const renewed = await renew.call(ctx as IExecuteFunctions, SIGN_IN_CREDENTIAL).catch((error: unknown) => {
 			if (!isSignInGone(error)) throw error;
 			gone.add(fingerprint(refreshToken));
@@ -116,17 +118,25 @@ export async function signInToken(
 		if (!token) throw new SignInExpiredError(credentialName);
 		return token;
 	});
+	const token = await renewOnce();
+	if (refused === undefined || token.value !== refused) return token;
+	// This caller joined a renewal that began before its token was refused, and that renewal took the
+	// very token this caller had sent (another worker stored it meanwhile). Once more, knowing it.
+	return await renewOnce();
 }
 
 /**
  * n8n's words for a sign-in that cannot be renewed: 2.x throws "… needs to be reconnected" for an
- * `invalid_grant`; 1.x passes the OAuth error on (`invalid_grant` in its body or message).
+ * `invalid_grant`; 1.x passes the OAuth error on (`invalid_grant` in its body or message). Only
+ * `invalid_grant` says the refresh token is spent, expired or revoked: n8n's OAuth client gives every
+ * 4xx answer with an `error` the same code (EAUTH) — a rate limit or a passing `invalid_client` too —
+ * and such a failure must not brand a still-valid refresh token as gone.
  */
 function isSignInGone(error: unknown): boolean {
 	for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
-		const { message, body, code } = e as { message?: unknown; body?: { error?: unknown }; code?: unknown };
+		const { message, body } = e as { message?: unknown; body?: { error?: unknown } };
 		if (typeof message === 'string' && (/needs to be reconnected/i.test(message) || /invalid_grant/.test(message))) return true;
-		if (body?.error === 'invalid_grant' || code === 'EAUTH') return true;
+		if (body?.error === 'invalid_grant') return true;
 		e = (e as { cause?: unknown }).cause;
 	}
 	return false;
