@@ -77,7 +77,6 @@ function readRunToolInput(ctx: IExecuteFunctions, itemIndex: number): RunToolInp
 	}
 	const tool = isUuid(typed) ? typed.toLowerCase() : toolRef(typed);
 
-
 	const input = jsonObject(ctx, itemIndex, ctx.getNodeParameter('toolInput', itemIndex, '{}'), 'Tool Input', '{"search_term": "sales", "limit": 5}');
 
 	const chatId = readChatId(ctx, itemIndex, {

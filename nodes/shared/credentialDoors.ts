@@ -23,7 +23,7 @@ import { n8nCheck, n8nPost } from './token/transports';
  *      older `requestWithAuthentication` that the HTTP Request node uses. Whatever the door returns
  *      is stored and the failed request sent again; if it returns nothing, n8n stores nothing, sends
  *      nothing again and shows the original error. So a new token only if the one sent was refused
- *      (`sentTokenRefused`).
+ *      (`newTokenCalledFor`).
  *
  * "The token that was sent" is known because `authenticate` records it against the credentials
  * object n8n passes to both (the same object within one request).
@@ -76,18 +76,19 @@ export async function preAuthenticate(
 		if (renewalAsked.delete(credentials)) return await give();
 		// 3. Anything else: a new token only if the one sent was refused. Otherwise nothing new — n8n shows
 		// the original error and does not send the request again; the Test button goes on with it.
-		const refused = await sentTokenRefused(grant, stored, sentWith.get(credentials), n8nCheck(helpers, insecure));
-		return refused ? await give() : {};
+		const calledFor = await newTokenCalledFor(grant, stored, sentWith.get(credentials), n8nCheck(helpers, insecure));
+		return calledFor ? await give() : {};
 	} catch (error) {
 		throw credentialError(error, credentials);
 	}
 }
 
 /**
- * Case 3 of `preAuthenticate`: is a new token called for? `sent` is the token `authenticate` put on
- * the failed request (undefined when n8n sent the stored one without asking, or sent nothing).
+ * Case 3 of `preAuthenticate`: is a new token called for — nothing of this identity was sent, a newer
+ * token is held than the one sent, or the one sent was refused? `sentByDoor` is the token
+ * `authenticate` put on the failed request (undefined when n8n sent the stored one without asking).
  */
-async function sentTokenRefused(grant: TokenGrant, stored: StoredToken, sentByDoor: string | undefined, check: CheckFn): Promise<boolean> {
+async function newTokenCalledFor(grant: TokenGrant, stored: StoredToken, sentByDoor: string | undefined, check: CheckFn): Promise<boolean> {
 	const inCredential = await tokenAuthority.tokenIn(grant, stored);
 	const sent = sentByDoor ?? inCredential?.value;
 	// Nothing of this identity was sent: the stored token is empty, or belongs to other values (the
