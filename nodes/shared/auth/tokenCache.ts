@@ -92,6 +92,7 @@ export class TokenCache {
 	}
 }
 
-function fingerprint(token: string): string {
+/** A token's SHA-256, to remember it (refused, spent) without keeping the token itself. */
+export function fingerprint(token: string): string {
 	return createHash('sha256').update(token).digest('base64url');
 }

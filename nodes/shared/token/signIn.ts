@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
-
 import type { ICredentialDataDecryptedObject, IExecuteFunctions } from 'n8n-workflow';
 
 import type { AccessToken, TokenGrant } from '../auth/types';
-import { skewMs } from '../auth/tokenCache';
+import { fingerprint, skewMs } from '../auth/tokenCache';
 import { tokenAuthority } from './authority';
 
 /*
@@ -52,7 +50,6 @@ export class SignInExpiredError extends Error {
  */
 const gone = new Set<string>();
 const MAX_GONE = 1_000;
-const fingerprint = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 function refreshTokenOf(credentials: ICredentialDataDecryptedObject): string | undefined {
 	const value = (credentials.oauthTokenData as SignInTokens | undefined)?.refresh_token;
