@@ -205,8 +205,9 @@ export class CredentialSession {
 			const ready = await tokenAuthority.find(this.grant, storedToken(this.credentials));
 			if (ready) return ready;
 			// The credential as stored now: another process may have stored a newer token since the item started.
+			// (The fleet was asked a moment ago, by the find above.)
 			const latest = await this.ctx.getCredentials<ICredentialDataDecryptedObject>(this.type, this.itemIndex);
-			const stored = await tokenAuthority.find(this.grant, storedToken(latest));
+			const stored = await tokenAuthority.find(this.grant, storedToken(latest), { askFleet: false });
 			if (stored) return stored;
 		}
 		// One "fetch a token and have n8n store it" (token/storingRequest.ts) per identity at a time, process-wide.

@@ -38,7 +38,7 @@ import { requestToken, TOKEN_REQUEST_DEADLINE_MS } from './requestToken';
  * storing request (storingRequest.ts) and the user sign-in (signIn.ts) use:
  *
  *   looking up — never mints:
- *     find(grant, stored?)                a fresh token: held, else the fleet's, else the credential's
+ *     find(grant, stored?, { askFleet })  a fresh token: held, else the fleet's, else the credential's
  *     replacementFor(grant, refused, …)   after a 401: a fresh token other than the refused one
  *     held(grant, { fresh? })             what this process holds (with fresh: only if fit to send)
  *     tokenIn(grant, stored)              the token a credential holds for this identity, fresh or not
@@ -150,11 +150,12 @@ export class TokenAuthority {
 	 * The newest fresh token known without minting: held; else the fleet's (queue mode: the fleet's
 	 * order does not depend on any process's clock, so it is asked before the credential, whose mint
 	 * times come from the clock of whichever process stored them); else the one stored in the
-	 * credential (`stored`).
+	 * credential (`stored`). `askFleet: false` for a caller that asked the fleet a moment ago.
 	 */
-	async find(grant: TokenGrant, stored?: StoredToken): Promise<AccessToken | undefined> {
+	async find(grant: TokenGrant, stored?: StoredToken, options: { askFleet?: boolean } = {}): Promise<AccessToken | undefined> {
 		const key = identityKey(grant);
-		return this.cache.fresh(key) ?? (await this.fromFleet(grant, key)) ?? (await this.adopt(grant, key, stored));
+		const fromFleet = async () => (options.askFleet === false ? undefined : await this.fromFleet(grant, key));
+		return this.cache.fresh(key) ?? (await fromFleet()) ?? (await this.adopt(grant, key, stored));
 	}
 
 	/**
