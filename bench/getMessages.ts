@@ -7,9 +7,7 @@
  * and the heap must stay near the budget however long the chat is. Reference: a plain client reading
  * the same pages (global fetch, `JSON.parse`, keeping every message) — the least any client does.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 
 import type { INodeExecutionData } from 'n8n-workflow';
 
@@ -21,60 +19,32 @@ import { CHAT_ID, MESSAGES_PATH } from './lib/messagesWorker';
 import type { MessagesCommand } from './lib/messagesWorker';
 import type { Row } from './lib/report';
 import { verdict } from './lib/report';
-import { fmt, medianRange, MiB, nowMs, summarize } from './lib/stats';
+import { fmt, medianRange, MiB, nowMs, settle, summarize } from './lib/stats';
+import { WorkerClient } from './lib/workerClient';
 
 const COUNT = 10_000;
 /** Characters of an assistant message's text (a user message has 120 and a prefix). */
 const TEXT_CHARS = 600;
 
+/** The messages server, in a worker thread of its own (lib/messagesWorker.ts). */
 class MessagesServer {
-	private nextId = 0;
-	private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 	url = '';
 
-	private constructor(private readonly worker: Worker) {
-		worker.on('message', (message: { id: number; result?: unknown; error?: string }) => {
-			const waiter = this.waiting.get(message.id);
-			if (!waiter) return;
-			this.waiting.delete(message.id);
-			if (message.error !== undefined) waiter.reject(new Error(`messages worker: ${message.error}`));
-			else waiter.resolve(message.result);
-		});
-		worker.on('error', (error) => {
-			for (const waiter of this.waiting.values()) waiter.reject(error);
-			this.waiting.clear();
-		});
-	}
+	private constructor(private readonly worker: WorkerClient<MessagesCommand>) {}
 
 	static async start(count: number, textChars: number): Promise<MessagesServer> {
-		const server = new MessagesServer(new Worker(join(__dirname, 'lib', 'messagesWorker.js')));
+		const server = new MessagesServer(new WorkerClient<MessagesCommand>(join(__dirname, 'lib', 'messagesWorker.js'), 'messages worker'));
 		server.url = ((await server.call({ cmd: 'start', count, textChars })) as { url: string }).url;
 		return server;
 	}
 
 	call(command: MessagesCommand): Promise<unknown> {
-		const id = this.nextId++;
-		return new Promise((resolve, reject) => {
-			this.waiting.set(id, { resolve, reject });
-			this.worker.postMessage({ id, command });
-		});
+		return this.worker.call(command);
 	}
 
 	async close(): Promise<void> {
-		try {
-			await this.call({ cmd: 'close' });
-		} finally {
-			await this.worker.terminate();
-		}
+		await this.worker.close({ cmd: 'close' });
 	}
-}
-
-async function settle(): Promise<NodeJS.MemoryUsage> {
-	for (let i = 0; i < 3; i++) {
-		global.gc!();
-		await sleep(20);
-	}
-	return process.memoryUsage();
 }
 
 interface Measured {

@@ -26,15 +26,7 @@ import type { RemoteSimulator } from './lib/remoteSim';
 import type { Row } from './lib/report';
 import { verdict } from './lib/report';
 import { STREAM_PATH } from './lib/simWorker';
-import { fmt, medianRange, MiB, retryClosedSocket, summarize } from './lib/stats';
-
-async function settle(): Promise<NodeJS.MemoryUsage> {
-	for (let i = 0; i < 3; i++) {
-		global.gc!();
-		await sleep(20);
-	}
-	return process.memoryUsage();
-}
+import { fmt, medianRange, MiB, retryClosedSocket, settle, summarize } from './lib/stats';
 
 interface MemoryRun {
 	peakRss: number;

@@ -1,42 +1,24 @@
 /** The main thread's handle on the simulator running in a worker (simWorker.ts). */
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 
 import type { Counters, FaultSpec, SimulatorOptions } from '../../test/simulator';
 import type { Command, ServeSpec } from './simWorker';
+import { WorkerClient } from './workerClient';
 
 export class RemoteSimulator {
-	private nextId = 0;
-	private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 	/** 'http://127.0.0.1:PORT' once started. */
 	url = '';
 
-	private constructor(private readonly worker: Worker) {
-		worker.on('message', (message: { id: number; result?: unknown; error?: string }) => {
-			const waiter = this.waiting.get(message.id);
-			if (!waiter) return;
-			this.waiting.delete(message.id);
-			if (message.error !== undefined) waiter.reject(new Error(`simulator worker: ${message.error}`));
-			else waiter.resolve(message.result);
-		});
-		worker.on('error', (error) => {
-			for (const waiter of this.waiting.values()) waiter.reject(error);
-			this.waiting.clear();
-		});
-	}
+	private constructor(private readonly worker: WorkerClient<Command>) {}
 
 	static async start(options: Partial<SimulatorOptions> = {}): Promise<RemoteSimulator> {
-		const sim = new RemoteSimulator(new Worker(join(__dirname, 'simWorker.js')));
+		const sim = new RemoteSimulator(new WorkerClient<Command>(join(__dirname, 'simWorker.js'), 'simulator worker'));
 		sim.url = ((await sim.call({ cmd: 'start', options: { quiet: true, ...options } })) as { url: string }).url;
 		return sim;
 	}
 
 	private call(command: Command): Promise<unknown> {
-		const id = this.nextId++;
-		return new Promise((resolve, reject) => {
-			this.waiting.set(id, { resolve, reject });
-			this.worker.postMessage({ id, command });
-		});
+		return this.worker.call(command);
 	}
 
 	async counters(): Promise<Counters> {
@@ -78,10 +60,6 @@ export class RemoteSimulator {
 	}
 
 	async close(): Promise<void> {
-		try {
-			await this.call({ cmd: 'close' });
-		} finally {
-			await this.worker.terminate();
-		}
+		await this.worker.close({ cmd: 'close' });
 	}
 }

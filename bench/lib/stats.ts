@@ -1,4 +1,5 @@
 /** Median and spread of repeated measurements. */
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Summary {
 	n: number;
@@ -89,4 +90,13 @@ export async function retryClosedSocket<T>(measure: () => Promise<T>): Promise<T
 		if (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw error;
 		return await measure();
 	}
+}
+
+/** Memory after three full GCs 20 ms apart (run with --expose-gc): the baseline a measurement is taken against. */
+export async function settle(): Promise<NodeJS.MemoryUsage> {
+	for (let i = 0; i < 3; i++) {
+		global.gc!();
+		await sleep(20);
+	}
+	return process.memoryUsage();
 }
