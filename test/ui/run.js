@@ -229,6 +229,55 @@ async function main() {
 		await page.keyboard.press('Escape');
 		await page.waitForTimeout(300);
 	};
+	/**
+	 * "Execute workflow" on the open workflow; resolves when `lastNode` shows its green tick (a node's
+	 * red status fails at once). Returns how long the run took.
+	 *
+	 * @param {string} lastNode
+	 * @param {string} what  e.g. 'example 08'
+	 */
+	const executeWorkflow = async (lastNode, what) => {
+		const started = Date.now();
+		await page.getByTestId('execute-workflow-button').click();
+		await poll(
+			`${what} to finish (${lastNode} green)`,
+			async () => {
+				const errors = await page.locator('[data-test-id="canvas-node"] [data-test-id^="canvas-node-status-error"]').count();
+				if (errors > 0) throw new Error(`${errors} node(s) failed on the canvas`);
+				return (await canvasNode(lastNode).getByTestId('canvas-node-status-success').count()) > 0;
+			},
+			{ timeoutMs: RUN_WAIT_MS },
+		);
+		return Date.now() - started;
+	};
+	/**
+	 * Opens `node`'s output panel, waits until its text passes `shows`, takes the screenshot (and the
+	 * README picture, when named), closes the panel. Returns the panel's text.
+	 *
+	 * @param {string} node
+	 * @param {string} what  the poll's description
+	 * @param {(text: string) => boolean} shows
+	 * @param {{ screenshot: string, picture?: string }} names
+	 */
+	const outputPanel = async (node, what, shows, names) => {
+		await canvasNode(node).dblclick();
+		const panel = page.getByTestId('output-panel');
+		await panel.waitFor();
+		let text = '';
+		await poll(
+			what,
+			async () => {
+				text = await panel.innerText();
+				return shows(text);
+			},
+			{ describe: () => short(text, 300) },
+		);
+		await h.screenshot(names.screenshot);
+		if (names.picture) await h.picture(names.picture);
+		await page.getByTestId('ndv-close-button').click();
+		await page.getByTestId('ndv').waitFor({ state: 'hidden' });
+		return text;
+	};
 
 	step(`Checks (${chromiumVersion}, n8n ${runtime.version})`);
 
@@ -383,40 +432,14 @@ async function main() {
 		await canvasNode('Ask').waitFor();
 		const greenBefore = await page.locator('[data-test-id="canvas-node-status-success"]').count();
 		assert.equal(greenBefore, 0, 'no node shows a run yet');
-		const runStarted = Date.now();
-		const button = page.getByTestId('execute-workflow-button');
-		await button.click();
-		await poll(
-			'the run to finish (Summary node green)',
-			async () => {
-				const errors = await page.locator('[data-test-id="canvas-node"] [data-test-id^="canvas-node-status-error"]').count();
-				if (errors > 0) throw new Error(`${errors} node(s) failed on the canvas`);
-				return (await canvasNode('Summary').getByTestId('canvas-node-status-success').count()) > 0;
-			},
-			{ timeoutMs: RUN_WAIT_MS },
-		);
-		const runMs = Date.now() - runStarted;
+		const runMs = await executeWorkflow('Summary', 'the run');
 		await h.screenshot('canvas-after-run');
 
-		const outputOf = async (/** @type {string} */ node, /** @type {string} */ expected) => {
-			await canvasNode(node).dblclick();
-			const panel = page.getByTestId('output-panel');
-			await panel.waitFor();
-			let text = '';
-			await poll(
-				`${node}'s output panel shows answer "${short(expected, 60)}"`,
-				async () => {
-					text = await panel.innerText();
-					return /\banswer\b/.test(text) && text.includes(expected);
-				},
-				{ describe: () => short(text, 300) },
-			);
-			await h.screenshot(`output-${node}`);
-			if (node === 'Ask') await h.picture('agent-chat-output');
-			await page.getByTestId('ndv-close-button').click();
-			await page.getByTestId('ndv').waitFor({ state: 'hidden' });
-			return text;
-		};
+		const outputOf = async (/** @type {string} */ node, /** @type {string} */ expected) =>
+			await outputPanel(node, `${node}'s output panel shows answer "${short(expected, 60)}"`, (text) => /\banswer\b/.test(text) && text.includes(expected), {
+				screenshot: `output-${node}`,
+				picture: node === 'Ask' ? 'agent-chat-output' : undefined,
+			});
 		const first = answerText('Which tables hold customer revenue?', 'Catalog Search Agent', 1);
 		const second = answerText('Who owns the largest of them?', 'Catalog Search Agent', 2);
 		await outputOf('Ask', first);
@@ -615,27 +638,8 @@ async function main() {
 		await page.goto(`${server.url}/workflow/alationAskAsMe`);
 		await escape();
 		await canvasNode('Ask as me').waitFor();
-		await page.getByTestId('execute-workflow-button').click();
-		await poll(
-			'example 08 to finish (My data products green)',
-			async () => {
-				const errors = await page.locator('[data-test-id="canvas-node"] [data-test-id^="canvas-node-status-error"]').count();
-				if (errors > 0) throw new Error(`${errors} node(s) failed on the canvas`);
-				return (await canvasNode('My data products').getByTestId('canvas-node-status-success').count()) > 0;
-			},
-			{ timeoutMs: RUN_WAIT_MS },
-		);
-		await canvasNode('Ask as me').dblclick();
-		const panel = page.getByTestId('output-panel');
-		await panel.waitFor();
-		let text = '';
-		await poll('Ask as me\'s answer names Ada', async () => {
-			text = await panel.innerText();
-			return text.includes(ada.displayName);
-		}, { describe: () => short(text, 300) });
-		await h.screenshot('output-ask-as-me');
-		await page.getByTestId('ndv-close-button').click();
-		await page.getByTestId('ndv').waitFor({ state: 'hidden' });
+		await executeWorkflow('My data products', 'example 08');
+		await outputPanel('Ask as me', "Ask as me's answer names Ada", (text) => text.includes(ada.displayName), { screenshot: 'output-ask-as-me' });
 		return `popup: the simulator's sign-in page; "${bannerText}"; 1 sign-in, 1 code exchange; example 08's answer names ${ada.displayName}`;
 	});
 
