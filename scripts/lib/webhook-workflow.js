@@ -6,6 +6,24 @@ const crypto = require('node:crypto');
 const { PACKAGE } = require('./package');
 
 /**
+ * An n8n Webhook node taking POSTs on `/webhook/<webhookPath>`.
+ *
+ * @param {{ id: string, name: string, webhookPath: string, position: [number, number],
+ *   responseMode?: 'lastNode' | 'onReceived' }} options  lastNode (default): the call is answered with the last node's output
+ */
+function webhookNode({ id, name, webhookPath, position, responseMode = 'lastNode' }) {
+	return {
+		id,
+		name,
+		type: 'n8n-nodes-base.webhook',
+		typeVersion: 2,
+		position,
+		webhookId: crypto.randomUUID(),
+		parameters: { httpMethod: 'POST', path: webhookPath, responseMode, options: {} },
+	};
+}
+
+/**
  * Webhook (POST, answers with the last node's output) → Agent Chat asking the catalog search agent the
  * question in the request body: how the queue-mode and install suites call the package in a running n8n.
  *
@@ -20,15 +38,7 @@ function webhookAgentChatWorkflow({ id, name, webhookPath, credential, signIn = 
 		name,
 		settings: { executionOrder: 'v1' },
 		nodes: [
-			{
-				id: nodeId('webhook'),
-				name: 'Webhook',
-				type: 'n8n-nodes-base.webhook',
-				typeVersion: 2,
-				position: [0, 0],
-				webhookId: crypto.randomUUID(),
-				parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'lastNode', options: {} },
-			},
+			webhookNode({ id: nodeId('webhook'), name: 'Webhook', webhookPath, position: [0, 0] }),
 			{
 				id: nodeId('chat'),
 				name: 'Agent Chat',
@@ -43,4 +53,4 @@ function webhookAgentChatWorkflow({ id, name, webhookPath, credential, signIn = 
 	};
 }
 
-module.exports = { webhookAgentChatWorkflow };
+module.exports = { webhookAgentChatWorkflow, webhookNode };

@@ -41,7 +41,7 @@ const { isStopping, onCleanup, run, runCleanups, startTracked, stop, stopAll, ta
 const { connectAccount } = require('../../scripts/lib/oauth-connect');
 const { login, startServer } = require('../../scripts/lib/server');
 const { startLocalSimulator } = require('../../scripts/lib/simulator');
-const { webhookAgentChatWorkflow } = require('../../scripts/lib/webhook-workflow');
+const { webhookAgentChatWorkflow, webhookNode } = require('../../scripts/lib/webhook-workflow');
 const { answerText, DEMO } = require('../simulator');
 const { crashResults, jestResults, writeResults } = require('../../scripts/lib/report');
 const { Recorder } = require('./recorder');
@@ -229,15 +229,7 @@ function stressWorkflow(credentialOf, steps) {
 	});
 	/** @type {any[]} */
 	const nodes = [
-		{
-			id: `${id}-webhook`,
-			name: 'Webhook',
-			type: 'n8n-nodes-base.webhook',
-			typeVersion: 2,
-			position: [0, 0],
-			webhookId: crypto.randomUUID(),
-			parameters: { httpMethod: 'POST', path: STRESS_PATH, responseMode: 'lastNode', options: {} },
-		},
+		webhookNode({ id: `${id}-webhook`, name: 'Webhook', webhookPath: STRESS_PATH, position: [0, 0] }),
 		{
 			id: `${id}-switch`,
 			name: 'Lane',
@@ -247,15 +239,7 @@ function stressWorkflow(credentialOf, steps) {
 			parameters: { mode: 'expression', numberOutputs: LANES.length, output: `={{ ${JSON.stringify(LANES)}.indexOf($json.body.lane) }}` },
 		},
 		...LANES.map((lane, i) => agent(`Agent Chat (${lane})`, [440, 200 * i], '={{ $json.body.question }}', credentialOf[lane])),
-		{
-			id: `${id}-long-webhook`,
-			name: 'Long run',
-			type: 'n8n-nodes-base.webhook',
-			typeVersion: 2,
-			position: [0, 1200],
-			webhookId: crypto.randomUUID(),
-			parameters: { httpMethod: 'POST', path: LONG_PATH, responseMode: 'onReceived', options: {} },
-		},
+		webhookNode({ id: `${id}-long-webhook`, name: 'Long run', webhookPath: LONG_PATH, position: [0, 1200], responseMode: 'onReceived' }),
 	];
 	/** @type {Record<string, any>} */
 	const connections = {
